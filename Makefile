@@ -1,0 +1,26 @@
+# Quick start: `make demo` (set up, then run the main job) and `make test` (set up, then test).
+# Both are idempotent: the virtual environment lives in .venv and is reused.
+PYTHON ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= samples
+
+.PHONY: setup demo test clean
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[synth,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/hotich synth --template all --pages 2 --seed 0 --out $(DEMO_OUT) --preview
+	@echo "Pages, ground truth and $(DEMO_OUT)/contact_sheet.png written to $(DEMO_OUT)/"
+
+test: setup
+	$(VENV)/bin/python -m pytest -q -n 2 tests
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT)
