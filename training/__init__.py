@@ -1,0 +1,1 @@
+"""Training-side code: synthetic data, models and export (never imported by `ocr`)."""

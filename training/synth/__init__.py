@@ -1,0 +1,1 @@
+"""Synthetic ledger pages and handwriting lines with exact ground truth."""

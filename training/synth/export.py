@@ -1,0 +1,85 @@
+"""Write rendered pages to disk: page image + JSON, line crops + labels.tsv, contact sheets."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.schema import Page
+from training.synth.fonts import print_font
+from training.synth.render import RenderedPage
+
+JPEG_QUALITY = 90
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes of an RGB (or greyscale) image; deterministic for the same pixels."""
+    img = rgb[..., ::-1] if rgb.ndim == 3 else rgb
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+def write_page(rendered: RenderedPage, out_dir: Path) -> Page:
+    """Write ``<id>.jpg`` and ``<id>.json`` (the schema, with the image's sha256)."""
+    data = encode_jpeg(rendered.image)
+    page = rendered.page.model_copy(deep=True)
+    page.image.sha256 = hashlib.sha256(data).hexdigest()
+    (out_dir / page.image.path).write_bytes(data)
+    page.save(out_dir / f"{page.id}.json")
+    return page
+
+
+def line_crop(image: np.ndarray, polygon: list[tuple[float, float]], pad: float = 0.12) -> np.ndarray:
+    """The axis-aligned crop around a line polygon with a margin of ``pad`` x its height."""
+    pts = np.asarray(polygon)
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    m = (y1 - y0) * pad + 2
+    h, w = image.shape[:2]
+    xa, ya, xb, yb = (int(v) for v in (max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)))
+    return image[ya:yb, xa:xb]
+
+
+def write_lines(rendered: RenderedPage, out_dir: Path, *, include_printed: bool = False) -> list[tuple[str, str]]:
+    """Crop every legible handwritten line (not struck out, not in an unreadable field) as a
+    greyscale JPEG under ``out_dir/lines/``; return (relative path, text) rows for labels.tsv."""
+    grey = cv2.cvtColor(rendered.image, cv2.COLOR_RGB2GRAY)
+    rows = []
+    lines = [ln for r in rendered.page.records for f in r.fields if f.status == "filled" for ln in f.lines]
+    lines += [ln for reg in rendered.page.regions if reg.kind == "margin_note" or include_printed for ln in reg.lines]
+    (out_dir / "lines").mkdir(parents=True, exist_ok=True)
+    for ln in lines:
+        if ln.strikethrough or not ln.text.strip():
+            continue
+        crop = line_crop(grey, ln.polygon)
+        if crop.size == 0:
+            continue
+        rel = f"lines/{rendered.page.id}_{ln.id}.jpg"
+        (out_dir / rel).write_bytes(encode_jpeg(crop))
+        rows.append((rel, ln.text))
+    return rows
+
+
+def contact_sheet(paths: list[Path], out: Path, *, cols: int = 4, thumb_width: int = 600) -> None:
+    """A grid of page thumbnails captioned with their file names, saved as PNG."""
+    font = ImageFont.truetype(str(print_font()), 18)
+    thumbs = []
+    for p in paths:
+        im = Image.open(p).convert("RGB")
+        im = im.resize((thumb_width, max(1, int(im.height * thumb_width / im.width))), Image.LANCZOS)
+        thumbs.append((p.stem, im))
+    cell_h = max(im.height for _, im in thumbs) + 30
+    rows = -(-len(thumbs) // cols)
+    sheet = Image.new("RGB", (cols * (thumb_width + 10) + 10, rows * cell_h + 10), (90, 90, 90))
+    draw = ImageDraw.Draw(sheet)
+    for i, (name, im) in enumerate(thumbs):
+        x, y = 10 + (i % cols) * (thumb_width + 10), 10 + (i // cols) * cell_h
+        sheet.paste(im, (x, y))
+        draw.text((x, y + im.height + 4), name, font=font, fill=(255, 255, 255))
+    sheet.save(out)
