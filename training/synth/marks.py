@@ -21,22 +21,31 @@ STAMP_RED = (200, 40, 50)
 
 def _stroke_alpha(h: int, w: int, pts: np.ndarray, width: float) -> np.ndarray:
     canvas = np.zeros((h, w), np.uint8)
-    cv2.polylines(canvas, [np.round(pts * 4).astype(np.int32)], False, 255, max(1, int(width * 4)), cv2.LINE_AA,
+    cv2.polylines(canvas, [np.round(pts * 4).astype(np.int32)], False, 255, max(1, int(round(width))), cv2.LINE_AA,
                   shift=2)
     return canvas.astype(np.float32) / 255.0
 
 
 def draw_signature(canvas: "_Canvas", box: Box, style: WriterStyle, rng: np.random.Generator) -> np.ndarray:
-    """A pen scribble inside ``box``; returns its outline (the box) in page coordinates."""
-    w, h = max(8, int(box.w * rng.uniform(0.5, 0.9))), max(8, int(box.h * rng.uniform(0.6, 0.95)))
-    n = int(rng.integers(12, 28))
+    """A quick pen signature inside ``box`` (loops running right, often a flourish under them);
+    returns its outline in page coordinates."""
+    w, h = max(12, int(box.w * rng.uniform(0.55, 0.9))), max(10, int(box.h * rng.uniform(0.55, 0.9)))
+    n = 400
     t = np.linspace(0, 1, n)
-    xs = 3 + t * (w - 6) + rng.normal(0, w * 0.04, n)
-    ys = h / 2 + np.sin(t * rng.uniform(6, 14) + rng.uniform(0, 6)) * h * 0.3 + rng.normal(0, h * 0.08, n)
-    pts = np.stack([np.clip(xs, 2, w - 3), np.clip(ys, 2, h - 3)], 1)
-    # Smooth the polyline so it reads as one quick stroke.
-    dense = cv2.resize(pts[None].astype(np.float32), (n * 6, 1), interpolation=cv2.INTER_CUBIC)[0]
-    alpha = _stroke_alpha(h, w, dense, max(1.0, style.size_px * 0.05))
+    loops = rng.uniform(3, 7)
+    amp_y = rng.uniform(0.22, 0.34)
+    xs = 0.08 + 0.8 * t - rng.uniform(0.03, 0.07) * np.sin(2 * np.pi * loops * t)
+    ys = 0.5 + amp_y * np.sin(2 * np.pi * loops * t + rng.uniform(0, 6)) * (1 - 0.5 * t)
+    ys += 0.08 * np.sin(2 * np.pi * rng.uniform(0.5, 1.5) * t)
+    strokes = [np.stack([xs, ys], 1)]
+    if rng.random() < 0.7:  # the flourish: back under the name with a slight curve
+        u = np.linspace(0, 1, 60)
+        strokes.append(np.stack([0.9 - 0.85 * u, 0.82 + 0.06 * np.sin(np.pi * u) + rng.normal(0, 0.01)], 1))
+    alpha = np.zeros((h, w), np.float32)
+    width = max(1.0, style.size_px * rng.uniform(0.03, 0.05))
+    for pts in strokes:
+        pts = np.clip(pts * [w, h], 2, [w - 3, h - 3])
+        np.maximum(alpha, _stroke_alpha(h, w, pts, width), out=alpha)
     x0 = int(box.x0 + rng.uniform(0, max(0.0, box.w - w)))
     y0 = int(box.y0 + rng.uniform(0, max(0.0, box.h - h)))
     canvas.composite(alpha * 0.9, x0, y0, style.ink)
@@ -74,7 +83,7 @@ def overwrite_glyph(line: InkLine, style: WriterStyle, rng: np.random.Generator)
     np.maximum(line.alpha[y:y + gh, x:x + gw], alpha, out=line.alpha[y:y + gh, x:x + gw])
 
 
-def smudge(canvas: "_Canvas", lines: list["PlacedLine"], rng: np.random.Generator) -> None:
+def smudge(canvas: "_Canvas", lines: list["PlacedLine"], ink: tuple[int, int, int], rng: np.random.Generator) -> None:
     """Make a field unreadable: an ink blot, a water smear or a scrubbed-out erasure over it."""
     if not lines:
         return
@@ -84,15 +93,23 @@ def smudge(canvas: "_Canvas", lines: list["PlacedLine"], rng: np.random.Generato
     x0, y0, x1, y1 = (int(v) for v in (box.x0, box.y0, box.x1, box.y1))
     region = canvas.rgb[y0:y1, x0:x1]
     kind = rng.integers(3)
-    if kind == 0:  # ink blot
-        mask = np.zeros(region.shape[:2], np.uint8)
-        cx, cy = (x1 - x0) * rng.uniform(0.3, 0.7), (y1 - y0) / 2
-        axes = (int((x1 - x0) * rng.uniform(0.3, 0.5)), int((y1 - y0) * rng.uniform(0.5, 0.8)))
-        cv2.ellipse(mask, (int(cx), int(cy)), axes, float(rng.uniform(0, 180)), 0, 360, 255, -1, cv2.LINE_AA)
-        a = cv2.GaussianBlur(mask, (0, 0), 2).astype(np.float32)[..., None] / 255.0 * 0.85
-        region[:] = region * (1 - a) + a * np.asarray((40, 40, 70), np.float32)
-    elif kind == 1:  # water smear: ink runs and blurs
-        region[:] = cv2.GaussianBlur(region, (0, 0), rng.uniform(3, 6))
+    if kind == 0:  # ink blot: an irregular blob well inside the writing's box
+        h, w = region.shape[:2]
+        mask = np.zeros((h, w), np.uint8)
+        cx, cy = w * rng.uniform(0.35, 0.65), h / 2
+        angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        radius = np.clip(rng.normal(1.0, 0.18, 24), 0.6, 1.3)
+        rx, ry = min(w * rng.uniform(0.2, 0.35), h * 1.5), h * 0.33
+        pts = np.stack([cx + rx * radius * np.cos(angles), cy + ry * radius * np.sin(angles)], 1)
+        cv2.fillPoly(mask, [pts.astype(np.int32)], 255, cv2.LINE_AA)
+        a = cv2.GaussianBlur(mask, (0, 0), 1.5).astype(np.float32)[..., None] / 255.0 * rng.uniform(0.7, 0.92)
+        region[:] = region * (1 - a) + a * np.asarray(ink, np.float32)
+    elif kind == 1:  # water smear: ink runs and blurs, fading out towards the edges of the patch
+        h, w = region.shape[:2]
+        soft = np.zeros((h, w), np.float32)
+        cv2.ellipse(soft, (w // 2, h // 2), (max(1, int(w * 0.45)), max(1, int(h * 0.45))), 0, 0, 360, 1.0, -1)
+        soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, h * 0.15))[..., None]
+        region[:] = region * (1 - soft) + cv2.GaussianBlur(region, (0, 0), rng.uniform(3, 6)) * soft
     else:  # scrubbed out: ink mostly rubbed off
         region[:] = region + (250 - region) * rng.uniform(0.75, 0.92)
 

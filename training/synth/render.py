@@ -57,6 +57,11 @@ class _Canvas:
 
     def composite(self, alpha: np.ndarray, x: int, y: int, colour: tuple[int, int, int], label: int = 0) -> None:
         """Lay ink ``alpha`` with its top-left corner at (x, y), clipped to the page."""
+        rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
+        if not rows.size:
+            return
+        alpha = alpha[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        x, y = x + int(cols[0]), y + int(rows[0])
         h, w = alpha.shape
         H, W = self.ink.shape
         x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
@@ -76,37 +81,55 @@ class _Canvas:
 
 def _fit_lines(text: str, style: WriterStyle, slot: Box, rng: np.random.Generator,
                multiline: bool) -> tuple[list[InkLine], WriterStyle]:
-    """Render ``text`` as few lines as fit ``slot``: shrink the writing, wrap, and as a last
-    resort squeeze the ink, as officers do at the end of a narrow cell. Never drops a word."""
+    """Render ``text`` to fit ``slot`` as officers do: smaller writing, wrapping where the cell
+    has room for it, and cramped letters at the end of a narrow cell. Never drops a word."""
     avail_w = slot.w * 0.94
     size = min(style.size_px, slot.h * 0.72)
-    lines: list[InkLine] = []
-    st = style
-    for attempt in range(4):
-        st = replace(style, size_px=size)
-        parts = [text]
-        if multiline or attempt >= 2:
-            parts = wrap_text(text, st, avail_w)
+    st = replace(style, size_px=size)
+    lines = [render_line(text, st, rng)]
+    width, height = lines[0].alpha.shape[1], lines[0].alpha.shape[0]
+    if width <= avail_w * 1.1:
+        return lines, st
+    if multiline:
+        for scale in (1.0, 0.85, 0.72):
+            st = replace(style, size_px=size * scale)
+            lines = [render_line(p, st, rng) for p in wrap_text(text, st, avail_w)]
+            if sum(ln.alpha.shape[0] for ln in lines) * 0.92 <= slot.h and \
+                    max(ln.alpha.shape[1] for ln in lines) <= avail_w * 1.1:
+                return lines, st
+    else:
+        # A one-line field: write smaller, on two lines only where the cell is tall enough.
+        st = replace(style, size_px=size * 0.85)
+        two = slot.h >= 2 * 0.8 * height and " " in text.strip()
+        parts = wrap_text(text, st, max(avail_w, width * 0.85 / 2 * 1.1)) if two else [text]
+        parts = [parts[0], " ".join(parts[1:])] if len(parts) > 1 else parts
         lines = [render_line(p, st, rng) for p in parts]
-        total_h = sum(ln.alpha.shape[0] for ln in lines) * 0.92
-        if max(ln.alpha.shape[1] for ln in lines) <= avail_w * 1.15 and total_h <= slot.h:
-            return lines, st
-        size *= 0.85
-    return lines, st
+    return [_cramp(ln, avail_w) for ln in lines], st
 
 
 def _squeeze(line: InkLine, max_w: float, max_h: float) -> InkLine:
-    """Scale a rendered line down to fit (max_w, max_h), baseline included."""
+    """Scale a rendered line down to fit (max_w, max_h), keeping its shape, baseline included."""
     h, w = line.alpha.shape
     f = min(1.0, max_w / w, max_h / h)
     if f >= 1.0:
         return line
     nw, nh = max(1, int(w * f)), max(1, int(h * f))
-    fx, fy = nw / w, nh / h
     alpha = cv2.resize(line.alpha, (nw, nh), interpolation=cv2.INTER_AREA)
     alpha[0, :] = alpha[-1, :] = 0
     alpha[:, 0] = alpha[:, -1] = 0
-    return InkLine(alpha=alpha, baseline=line.baseline * [fx, fy], text=line.text, x_height=line.x_height * fy)
+    return InkLine(alpha=alpha, baseline=line.baseline * [nw / w, nh / h], text=line.text, x_height=line.x_height * nh / h)
+
+
+def _cramp(line: InkLine, max_w: float) -> InkLine:
+    """Compress a line horizontally (down to 60 %) to fit ``max_w``."""
+    h, w = line.alpha.shape
+    f = max(0.6, min(1.0, max_w / w))
+    if f >= 1.0:
+        return line
+    nw = max(1, int(w * f))
+    alpha = cv2.resize(line.alpha, (nw, h), interpolation=cv2.INTER_AREA)
+    alpha[:, 0] = alpha[:, -1] = 0
+    return InkLine(alpha=alpha, baseline=line.baseline * [nw / w, 1.0], text=line.text, x_height=line.x_height)
 
 
 def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng: np.random.Generator,
@@ -154,8 +177,10 @@ def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng:
 def _clear_spot(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
                 ) -> tuple[InkLine, float, float, np.ndarray, Box]:
     """Move (and if need be shrink) a line until its polygon's box touches no other line's, so
-    that no line polygon ever holds another line's ink."""
-    for _ in range(6):
+    that no line polygon ever holds another line's ink; as a last resort the writing runs
+    below its cell."""
+    min_h = ln.alpha.shape[0] * 0.6
+    while True:
         poly = _ink_polygon(ln.alpha)
         target = _bbox(poly, x, y)
         hits = [o for o in canvas.occupied if target.intersects(o)]
@@ -167,15 +192,20 @@ def _clear_spot(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
             y += below
         elif target.x1 + right <= box.x1 + 4:
             x += right
-        else:
+        elif ln.alpha.shape[0] * 0.8 >= min_h:
             ln = _squeeze(ln, ln.alpha.shape[1] * 0.8, ln.alpha.shape[0] * 0.8)
-    return ln, x, y, poly, target
+        else:
+            y += below
 
 
 def _ink_polygon(alpha: np.ndarray, pad: int = 3) -> np.ndarray:
     """The polygon hugging a line's ink with ``pad`` px all round, even where the ink touches
     the edge of its crop (the polygon may then extend beyond the crop)."""
-    return line_polygon(np.pad(alpha, pad), pad=pad).astype(np.float64) - pad
+    poly = line_polygon(np.pad(alpha, pad), pad=pad).astype(np.float64) - pad
+    if not len(poly):  # ink too faint for the threshold: the whole crop
+        h, w = alpha.shape
+        poly = Box(-pad, -pad, w + pad, h + pad).polygon(step=1e9)
+    return poly
 
 
 def _bbox(poly: np.ndarray, x: float, y: float) -> Box:
@@ -225,7 +255,7 @@ def _record_fields(canvas: _Canvas, plan: PagePlan, geom: PageGeom, row: int, rn
                 flags.append(Flag(code="overwritten"))
             lines = _place_field(canvas, slot, fc.raw, style, rng, prefix, struck=struck, overwrite=overwrite)
             if rng.random() < 0.012:
-                smudge(canvas, lines, rng)
+                smudge(canvas, lines, style.ink, rng)
                 status = FieldStatus.UNREADABLE
         raw = fc.raw if status != FieldStatus.EMPTY else ""
         fields.append(Field(
@@ -250,8 +280,9 @@ def _misspelling(text: str, rng: np.random.Generator) -> str:
     return text[: max(1, int(len(text) * rng.uniform(0.3, 0.8)))]
 
 
-def _poly(points: np.ndarray) -> list[tuple[float, float]]:
-    return [(round(float(x), 1), round(float(y), 1)) for x, y in points]
+def _poly(points: np.ndarray) -> list[list[float]]:
+    """Points as a JSON-ready list, to 0.1 px."""
+    return np.round(np.asarray(points, np.float64), 1).tolist()
 
 
 def _line(pl: PlacedLine) -> Line:
@@ -333,9 +364,35 @@ def render_page(plan: PagePlan, *, px_per_mm: float = PX_PER_MM, with_labels: bo
                               conditions=list(result.conditions)),
     )
     page = warp_page(page, result.warp.points)
+    if result.paper is not None and "torn" in result.conditions:
+        _mark_torn(page, result.paper)
     labels = result.warp.image(canvas.labels, nearest=True) if canvas.labels is not None else None
     return RenderedPage(image=result.image, page=page, labels=labels,
                         label_ids=[pl.id for pl in canvas.lines] if with_labels else None)
+
+
+def _mark_torn(page: Page, paper: np.ndarray, limit: float = 0.25) -> None:
+    """Fields whose writing lies more than ``limit`` on torn-away paper become unreadable."""
+    for rec in page.records:
+        for f in rec.fields:
+            if f.status != FieldStatus.FILLED:
+                continue
+            area = lost = 0
+            for ln in f.lines:
+                pts = np.asarray(ln.polygon)
+                x0, y0 = np.floor(pts.min(0)).astype(int)
+                x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+                mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+                cv2.fillPoly(mask, [np.round(pts - [x0, y0]).astype(np.int32)], 1)
+                window = np.zeros_like(mask)
+                ya, xa = max(y0, 0), max(x0, 0)
+                crop = paper[ya:max(y1, 0), xa:max(x1, 0)]
+                window[ya - y0:ya - y0 + crop.shape[0], xa - x0:xa - x0 + crop.shape[1]] = crop > 127
+                area += int(mask.sum())
+                lost += int((mask & (window == 0)).sum())
+            if area and lost > limit * area:
+                f.status = FieldStatus.UNREADABLE
+                f.flags = [*f.flags, Flag(code="torn")]
 
 
 def warp_page(page: Page, points) -> Page:
@@ -346,8 +403,7 @@ def warp_page(page: Page, points) -> Page:
         if isinstance(node, dict):
             for key, val in node.items():
                 if key in ("polygon", "baseline", "region") and isinstance(val, list) and val:
-                    mapped = points(np.asarray(val, np.float64))
-                    node[key] = [(round(float(x), 1), round(float(y), 1)) for x, y in mapped]
+                    node[key] = _poly(points(np.asarray(val, np.float64)))
                 else:
                     walk(val)
         elif isinstance(node, list):
