@@ -165,7 +165,10 @@ def _rows_geometry(t: LedgerTemplate, layout: RowsLayout, side: Side, n_rows: in
     heavy, light = 2.2, 1.2
     geom.rules += [(table.x0, table.y0, table.x1, table.y0, heavy), (table.x0, table.y1, table.x1, table.y1, heavy),
                    (table.x0, body_top, table.x1, body_top, heavy)]
-    geom.rules += [(x, table.y0, x, table.y1, heavy if i in (0, len(xs) - 1) else light) for i, x in enumerate(xs)]
+    for i, x in enumerate(xs):  # inside a group, a column rule starts below the group's header
+        inner = 0 < i < len(xs) - 1 and columns[i - 1].group and columns[i - 1].group == columns[i].group
+        top = head_top + head_h / 2 if inner else table.y0
+        geom.rules.append((x, top, x, table.y1, heavy if i in (0, len(xs) - 1) else light))
     header_size = 3.0 * s
     # Header: group cells above, column headers below (a column with no group spans both).
     i = 0

@@ -23,6 +23,7 @@ from training.synth.printing import PrintLayer
 
 PX_PER_MM = 4.8  # a 420 mm page is about 2,000 px wide
 GENERATOR = "hotich.synth/1"
+POLYGON_PAD = 3  # px of paper kept around a line's ink in its polygon
 
 
 @dataclass
@@ -81,30 +82,29 @@ class _Canvas:
 
 def _fit_lines(text: str, style: WriterStyle, slot: Box, rng: np.random.Generator,
                multiline: bool) -> tuple[list[InkLine], WriterStyle]:
-    """Render ``text`` to fit ``slot`` as officers do: smaller writing, wrapping where the cell
-    has room for it, and cramped letters at the end of a narrow cell. Never drops a word."""
+    """Render ``text`` to fit ``slot`` as officers do: smaller writing, wrapping onto as many
+    lines as the cell has room for (two at most for a one-line field), and cramped letters
+    at the end of a narrow cell. Never drops a word."""
     avail_w = slot.w * 0.94
     size = min(style.size_px, slot.h * 0.72)
     st = replace(style, size_px=size)
-    lines = [render_line(text, st, rng)]
-    width, height = lines[0].alpha.shape[1], lines[0].alpha.shape[0]
+    first = render_line(text, st, rng)
+    width, height = first.alpha.shape[1], first.alpha.shape[0]
     if width <= avail_w * 1.1:
-        return lines, st
-    if multiline:
-        for scale in (1.0, 0.85, 0.72):
-            st = replace(style, size_px=size * scale)
-            lines = [render_line(p, st, rng) for p in wrap_text(text, st, avail_w)]
-            if sum(ln.alpha.shape[0] for ln in lines) * 0.92 <= slot.h and \
-                    max(ln.alpha.shape[1] for ln in lines) <= avail_w * 1.1:
-                return lines, st
-    else:
-        # A one-line field: write smaller, on two lines only where the cell is tall enough.
-        st = replace(style, size_px=size * 0.85)
-        two = slot.h >= 2 * 0.8 * height and " " in text.strip()
-        parts = wrap_text(text, st, max(avail_w, width * 0.85 / 2 * 1.1)) if two else [text]
-        parts = [parts[0], " ".join(parts[1:])] if len(parts) > 1 else parts
-        lines = [render_line(p, st, rng) for p in parts]
-    return [_cramp(ln, avail_w) for ln in lines], st
+        return [first], st
+    for scale in (1.0, 0.85, 0.72):
+        st = replace(style, size_px=size * scale)
+        room = max(1, int(slot.h / (height * scale * 0.85)))
+        room = room if multiline else min(room, 2)
+        parts = wrap_text(text, st, avail_w)
+        if len(parts) > room:
+            if scale > 0.72:
+                continue
+            # Still too long: fewer, longer lines, cramped into the cell.
+            parts = wrap_text(text, st, width * scale / room * 1.1)
+            parts = parts[:room - 1] + [" ".join(parts[room - 1:])]
+        return [_cramp(render_line(p, st, rng), avail_w) for p in parts], st
+    raise AssertionError("unreachable: the last scale always returns")
 
 
 def _squeeze(line: InkLine, max_w: float, max_h: float) -> InkLine:
@@ -143,11 +143,13 @@ def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng:
     for text, is_struck in texts:
         ink, _ = _fit_lines(text, style, box, rng, slot.spec.multiline or bool(struck))
         rendered += [(ln, is_struck) for ln in ink]
-    # Stack lines top-down; squeeze them if together they still do not fit the slot.
-    heights = np.array([ln.alpha.shape[0] for ln, _ in rendered], float)
+    # Stack lines top-down; squeeze them if together they still do not fit the slot. A line
+    # takes its ink polygon's height (the crop plus the polygon's padding) and a pixel.
+    extra = 2 * POLYGON_PAD + 1
+    heights = np.array([ln.alpha.shape[0] + extra for ln, _ in rendered], float)
     scale = min(1.0, box.h / heights.sum()) if heights.sum() > 0 else 1.0
-    rendered = [(_squeeze(ln, box.w * 1.15, ln.alpha.shape[0] * scale), s) for ln, s in rendered]
-    total = sum(ln.alpha.shape[0] for ln, _ in rendered)
+    rendered = [(_squeeze(ln, box.w * 1.15, (ln.alpha.shape[0] + extra) * scale - extra), s) for ln, s in rendered]
+    total = sum(ln.alpha.shape[0] + extra for ln, _ in rendered)
     slack = max(0.0, box.h - total)
     if slot.dotted:
         y = box.y1 - total + 2
@@ -162,6 +164,8 @@ def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng:
             strike_through(ln, rng)
         if overwrite and i == len(rendered) - 1:
             overwrite_glyph(ln, style, rng)
+        if placed:  # right under the previous line's polygon
+            y = placed[-1].box.y1 + 2 - float(_ink_polygon(ln.alpha)[:, 1].min())
         ln, x, y, poly, target = _clear_spot(canvas, ln, x, y, box)
         xi, yi = int(round(x)), int(round(y))
         canvas.composite(ln.alpha, xi, yi, style.ink, label=len(canvas.lines) + 1)
@@ -170,7 +174,6 @@ def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng:
         canvas.lines.append(pl)
         canvas.occupied.append(target)
         placed.append(pl)
-        y = target.y1 + 1  # the next line goes below this one (moved further by _clear_spot if need be)
     return placed
 
 
@@ -198,7 +201,7 @@ def _clear_spot(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
             y += below
 
 
-def _ink_polygon(alpha: np.ndarray, pad: int = 3) -> np.ndarray:
+def _ink_polygon(alpha: np.ndarray, pad: int = POLYGON_PAD) -> np.ndarray:
     """The polygon hugging a line's ink with ``pad`` px all round, even where the ink touches
     the edge of its crop (the polygon may then extend beyond the crop)."""
     poly = line_polygon(np.pad(alpha, pad), pad=pad).astype(np.float64) - pad
@@ -218,7 +221,7 @@ def _fit_horizontally(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
     h, w = ln.alpha.shape
     if x + w <= box.x1:
         return ln
-    if canvas.free(Box(box.x1, y, x + w + 2, y + h)) and x + w <= box.x1 + box.w * 0.2:
+    if canvas.free(Box(box.x1, y, x + w + 2, y + h)) and x + w <= box.x1 + box.w * 0.08:
         return ln
     return _squeeze(ln, box.x1 - x, h)
 
