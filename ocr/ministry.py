@@ -75,7 +75,7 @@ EXCEL_COLUMNS["NCN"] = tuple(
 
 LOAI_DANG_KY = {0: "không có thông tin", 1: "đúng hạn", 2: "đăng ký lại",
                 3: "ghi vào sổ việc đã đăng ký ở nước ngoài", 4: "quá hạn"}
-GIOI_TINH = {1: "Nam", 2: "Nữ", 3: "chưa xác định"}
+# gioiTinh codes (1 Nam, 2 Nữ, 3 chưa xác định) live with their aliases in ocr/lexicon/genders.yaml.
 LOAI_CU_TRU = {0: "không có thông tin", 1: "thường trú", 2: "tạm trú"}
 LOAI_GIAY_TO = {0: "để trống", 1: "CMND", 2: "hộ chiếu", 3: "thẻ thường trú",
                 4: "thẻ căn cước công dân", 5: "giấy tờ quân đội, công an (mã 5)",

@@ -93,6 +93,6 @@ def plan_pages(t: LedgerTemplate, pages: int, seed: int, *, conditions: list[str
                     seed=seed, conditions=conditions,
                 ))
                 page_number += 1
-        next_first = gen.next_number if hasattr(gen, "next_number") else 1
+        next_first = gen.next_number
         book += 1
     return plans

@@ -86,7 +86,7 @@ def _plans(template: str, pages: int, seed: int, conditions: str | None) -> list
 
 @click.group(invoke_without_command=True, subcommand_metavar="[lines]")
 @_options(required=False)
-@click.option("--preview", is_flag=True, help="Also write contact_sheet.png of the pages.")
+@click.option("--preview", is_flag=True, help="Also write contact_sheet.png: up to 8 pages, templates taken in turn.")
 @click.pass_context
 def synth(ctx: click.Context, template: str | None, pages: int, seed: int, out: Path | None,
           conditions: str | None, workers: int, preview: bool) -> None:
@@ -110,8 +110,22 @@ def synth(ctx: click.Context, template: str | None, pages: int, seed: int, out: 
     elapsed = time.perf_counter() - start
     click.echo(f"{len(written)} pages in {elapsed:.1f} s ({len(written) / elapsed:.2f} pages/s) -> {out}", err=True)
     if preview:
-        contact_sheet([out / p.image.path for p in written], out / "contact_sheet.png")
+        contact_sheet([out / p.image.path for p in _preview_pages(written)], out / "contact_sheet.png")
         click.echo(f"contact sheet: {out / 'contact_sheet.png'}", err=True)
+
+
+def _preview_pages(pages: list, count: int = 8) -> list:
+    """Up to ``count`` pages, taking the templates in turn so that each shows."""
+    by_template: dict[str, list] = {}
+    for page in pages:
+        by_template.setdefault(page.template_id, []).append(page)
+    queues = list(by_template.values())
+    chosen: list = []
+    while len(chosen) < count and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop(0))
+    return chosen
 
 
 @synth.command("lines")

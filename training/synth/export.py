@@ -66,20 +66,21 @@ def write_lines(rendered: RenderedPage, out_dir: Path, *, include_printed: bool 
     return rows
 
 
-def contact_sheet(paths: list[Path], out: Path, *, cols: int = 4, thumb_width: int = 600) -> None:
-    """A grid of page thumbnails captioned with their file names, saved as PNG."""
+def contact_sheet(paths: list[Path], out: Path, *, cols: int = 4, thumb_height: int = 560) -> None:
+    """A grid of page thumbnails of equal height captioned with their file names, saved as PNG."""
     font = ImageFont.truetype(str(print_font()), 18)
     thumbs = []
     for p in paths:
         im = Image.open(p).convert("RGB")
-        im = im.resize((thumb_width, max(1, int(im.height * thumb_width / im.width))), Image.LANCZOS)
-        thumbs.append((p.stem, im))
-    cell_h = max(im.height for _, im in thumbs) + 30
+        thumbs.append((p.stem, im.resize((max(1, int(im.width * thumb_height / im.height)), thumb_height),
+                                         Image.LANCZOS)))
+    cell_w = max(im.width for _, im in thumbs) + 10
+    cell_h = thumb_height + 34
     rows = -(-len(thumbs) // cols)
-    sheet = Image.new("RGB", (cols * (thumb_width + 10) + 10, rows * cell_h + 10), (90, 90, 90))
+    sheet = Image.new("RGB", (cols * cell_w + 10, rows * cell_h + 10), (90, 90, 90))
     draw = ImageDraw.Draw(sheet)
     for i, (name, im) in enumerate(thumbs):
-        x, y = 10 + (i % cols) * (thumb_width + 10), 10 + (i // cols) * cell_h
+        x, y = 10 + (i % cols) * cell_w, 10 + (i // cols) * cell_h
         sheet.paste(im, (x, y))
-        draw.text((x, y + im.height + 4), name, font=font, fill=(255, 255, 255))
-    sheet.save(out)
+        draw.text((x, y + thumb_height + 6), name, font=font, fill=(255, 255, 255))
+    sheet.save(out, optimize=True)

@@ -12,9 +12,10 @@ from ocr.schema import Region
 from training.synth.handwriting import InkLine, WriterStyle, render_line
 from training.synth.layout import Box, PageGeom
 
+from training.synth.canvas import Canvas, PlacedLine
+
 if TYPE_CHECKING:  # pragma: no cover
     from training.synth.book import PagePlan
-    from training.synth.render import PlacedLine, _Canvas
 
 STAMP_RED = (200, 40, 50)
 
@@ -26,7 +27,7 @@ def _stroke_alpha(h: int, w: int, pts: np.ndarray, width: float) -> np.ndarray:
     return canvas.astype(np.float32) / 255.0
 
 
-def draw_signature(canvas: "_Canvas", box: Box, style: WriterStyle, rng: np.random.Generator) -> np.ndarray:
+def draw_signature(canvas: Canvas, box: Box, style: WriterStyle, rng: np.random.Generator) -> np.ndarray:
     """A quick pen signature inside ``box`` (loops running right, often a flourish under them);
     returns its outline in page coordinates."""
     w, h = max(12, int(box.w * rng.uniform(0.55, 0.9))), max(10, int(box.h * rng.uniform(0.55, 0.9)))
@@ -83,7 +84,7 @@ def overwrite_glyph(line: InkLine, style: WriterStyle, rng: np.random.Generator)
     np.maximum(line.alpha[y:y + gh, x:x + gw], alpha, out=line.alpha[y:y + gh, x:x + gw])
 
 
-def smudge(canvas: "_Canvas", lines: list["PlacedLine"], ink: tuple[int, int, int], rng: np.random.Generator) -> None:
+def smudge(canvas: Canvas, lines: list[PlacedLine], ink: tuple[int, int, int], rng: np.random.Generator) -> None:
     """Make a field unreadable: an ink blot, a water smear or a scrubbed-out erasure over it."""
     if not lines:
         return
@@ -114,7 +115,7 @@ def smudge(canvas: "_Canvas", lines: list["PlacedLine"], ink: tuple[int, int, in
         region[:] = region + (250 - region) * rng.uniform(0.75, 0.92)
 
 
-def draw_stamp(canvas: "_Canvas", geom: PageGeom, plan: "PagePlan", rng: np.random.Generator) -> Region:
+def draw_stamp(canvas: Canvas, geom: PageGeom, plan: "PagePlan", rng: np.random.Generator) -> Region:
     """A round red commune stamp, slightly transparent, over the signatures or the title."""
     s = geom.px_per_mm
     r = int(rng.uniform(14, 19) * s)

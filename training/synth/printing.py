@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.schema import Line, Region
+from training.synth.canvas import Canvas
 from training.synth.fonts import print_font
 from training.synth.layout import Box, PageGeom, PrintedText
 
@@ -57,7 +58,7 @@ class PrintLayer:
         self.rng = rng
         self.regions: list[Region] = []
 
-    def draw(self, canvas) -> None:
+    def draw(self, canvas: Canvas) -> None:
         """Composite the printed layer onto ``canvas`` (paper colour, not handwriting labels)."""
         g = self.geom
         alpha = np.zeros((g.height, g.width), np.uint8)

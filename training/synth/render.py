@@ -14,6 +14,7 @@ import numpy as np
 from ocr.schema import (AdminUnit, BookMeta, Cell, Field, FieldStatus, Flag, ImageRef, Line, Page, Provenance,
                         Record, Region, TableGrid)
 from training.synth.book import PagePlan, page_seed
+from training.synth.canvas import Canvas, PlacedLine
 from training.synth.content import FieldContent
 from training.synth.degrade import degrade_page
 from training.synth.handwriting import InkLine, WriterStyle, line_polygon, render_line, wrap_text
@@ -27,57 +28,11 @@ POLYGON_PAD = 3  # px of paper kept around a line's ink in its polygon
 
 
 @dataclass
-class PlacedLine:
-    """A line of handwriting put on the clean page, with its truth in page coordinates."""
-
-    id: str
-    text: str
-    polygon: np.ndarray
-    baseline: np.ndarray
-    box: Box
-    strikethrough: bool = False
-
-
-@dataclass
 class RenderedPage:
     image: np.ndarray  # HxWx3 uint8 RGB, degraded
     page: Page
     labels: np.ndarray | None = None  # HxW int32: ink of handwritten line label_ids[k - 1] has value k
     label_ids: list[str] | None = None
-
-
-class _Canvas:
-    """The clean page: RGB paper, the ink coverage (for bleed-through) and per-line ink labels."""
-
-    def __init__(self, width: int, height: int, with_labels: bool) -> None:
-        self.rgb = np.full((height, width, 3), 255.0, np.float32)
-        self.ink = np.zeros((height, width), np.float32)
-        self.labels = np.zeros((height, width), np.int32) if with_labels else None
-        self.occupied: list[Box] = []
-        self.lines: list[PlacedLine] = []
-
-    def composite(self, alpha: np.ndarray, x: int, y: int, colour: tuple[int, int, int], label: int = 0) -> None:
-        """Lay ink ``alpha`` with its top-left corner at (x, y), clipped to the page."""
-        rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
-        if not rows.size:
-            return
-        alpha = alpha[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-        x, y = x + int(cols[0]), y + int(rows[0])
-        h, w = alpha.shape
-        H, W = self.ink.shape
-        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
-        if x0 >= x1 or y0 >= y1:
-            return
-        a = alpha[y0 - y:y1 - y, x0 - x:x1 - x]
-        region = self.rgb[y0:y1, x0:x1]
-        region *= 1.0 - a[..., None]
-        region += a[..., None] * np.asarray(colour, np.float32)
-        np.maximum(self.ink[y0:y1, x0:x1], a, out=self.ink[y0:y1, x0:x1])
-        if label and self.labels is not None:
-            self.labels[y0:y1, x0:x1][a > 0.1] = label
-
-    def free(self, box: Box) -> bool:
-        return not any(box.intersects(o) for o in self.occupied)
 
 
 def _fit_lines(text: str, style: WriterStyle, slot: Box, rng: np.random.Generator,
@@ -132,7 +87,7 @@ def _cramp(line: InkLine, max_w: float) -> InkLine:
     return InkLine(alpha=alpha, baseline=line.baseline * [nw / w, 1.0], text=line.text, x_height=line.x_height)
 
 
-def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng: np.random.Generator,
+def _place_field(canvas: Canvas, slot: Slot, raw: str, style: WriterStyle, rng: np.random.Generator,
                  id_prefix: str, struck: str | None = None, overwrite: bool = False) -> list[PlacedLine]:
     """Write one field's text into its slot, with an optional struck-out first attempt and an
     optional digit written over the last line. Marks go into a line's ink before its polygon
@@ -177,7 +132,7 @@ def _place_field(canvas: _Canvas, slot: Slot, raw: str, style: WriterStyle, rng:
     return placed
 
 
-def _clear_spot(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
+def _clear_spot(canvas: Canvas, ln: InkLine, x: float, y: float, box: Box
                 ) -> tuple[InkLine, float, float, np.ndarray, Box]:
     """Move (and if need be shrink) a line until its polygon's box touches no other line's, so
     that no line polygon ever holds another line's ink; as a last resort the writing runs
@@ -216,7 +171,7 @@ def _bbox(poly: np.ndarray, x: float, y: float) -> Box:
     return Box(poly[:, 0].min() + xi - 1, poly[:, 1].min() + yi - 1, poly[:, 0].max() + xi + 1, poly[:, 1].max() + yi + 1)
 
 
-def _fit_horizontally(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box) -> InkLine:
+def _fit_horizontally(canvas: Canvas, ln: InkLine, x: float, y: float, box: Box) -> InkLine:
     """Let writing run over the right border only where the paper there is still free."""
     h, w = ln.alpha.shape
     if x + w <= box.x1:
@@ -226,7 +181,7 @@ def _fit_horizontally(canvas: _Canvas, ln: InkLine, x: float, y: float, box: Box
     return _squeeze(ln, box.x1 - x, h)
 
 
-def _record_fields(canvas: _Canvas, plan: PagePlan, geom: PageGeom, row: int, rng: np.random.Generator,
+def _record_fields(canvas: Canvas, plan: PagePlan, geom: PageGeom, row: int, rng: np.random.Generator,
                    ) -> tuple[list[Field], list[Region]]:
     content = plan.records[row]
     assert content is not None
@@ -296,7 +251,7 @@ def _line(pl: PlacedLine) -> Line:
 _MARGIN_NOTES = ("Đã cấp bản sao", "BS", "x", "Đã cải chính", "Đăng ký lại", "Xem trang sau", "Đã ghi chú")
 
 
-def _margin_note(canvas: _Canvas, geom: PageGeom, plan: PagePlan, rng: np.random.Generator) -> Region | None:
+def _margin_note(canvas: Canvas, geom: PageGeom, plan: PagePlan, rng: np.random.Generator) -> Region | None:
     if not geom.margins:
         return None
     margin = geom.margins[int(rng.integers(len(geom.margins)))]
@@ -335,7 +290,7 @@ def render_page(plan: PagePlan, *, px_per_mm: float = PX_PER_MM, with_labels: bo
     rng = np.random.default_rng(page_seed(plan.seed, plan.index))
     t = plan.template
     geom = page_geometry(t, plan.side, rows=plan.rows, px_per_mm=px_per_mm, page_number=plan.page_number)
-    canvas = _Canvas(geom.width, geom.height, with_labels)
+    canvas = Canvas(geom.width, geom.height, with_labels)
     printed = PrintLayer(geom, rng)
     printed.draw(canvas)
     records, regions = [], list(printed.regions)
