@@ -34,6 +34,13 @@ def test_line_polygons_hold_their_own_ink_and_no_other(rendered):
     assert np.mean([r[1] for r in report]) >= 0.999
 
 
+def test_baselines_lie_in_their_line_polygons(rendered):
+    for line in rendered.page.all_lines():
+        poly = np.asarray(line.polygon, np.float32)
+        for x, y in line.baseline:
+            assert cv2.pointPolygonTest(poly, (x, y), True) >= -1.0, f"{line.id}: baseline leaves the polygon"
+
+
 def test_record_regions_hold_their_cells_and_fields(rendered):
     page = rendered.page
     shape = (page.image.height, page.image.width)

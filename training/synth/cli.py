@@ -95,6 +95,7 @@ def synth(ctx: click.Context, template: str | None, pages: int, seed: int, out: 
     Writes OUT/<page>.jpg and OUT/<page>.json (the document schema: grid, records, fields,
     lines with polygons, baselines and transcriptions). Example:
 
+    \b
         hotich synth --template ks_1999 --pages 20 --seed 1 --out data/synth --preview
     """
     if ctx.invoked_subcommand is not None:

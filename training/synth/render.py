@@ -120,11 +120,12 @@ def _place_field(canvas: Canvas, slot: Slot, raw: str, style: WriterStyle, rng: 
         if overwrite and i == len(rendered) - 1:
             overwrite_glyph(ln, style, rng)
         if placed:  # right under the previous line's polygon
-            y = placed[-1].box.y1 + 2 - float(_ink_polygon(ln.alpha)[:, 1].min())
-        ln, x, y, poly, target = _clear_spot(canvas, ln, x, y, box)
+            y = placed[-1].box.y1 + 2 - float(_line_geometry(ln)[0][:, 1].min())
+        ln, x, y, (poly, baseline), target = _clear_spot(canvas, ln, x, y, box)
         xi, yi = int(round(x)), int(round(y))
         canvas.composite(ln.alpha, xi, yi, style.ink, label=len(canvas.lines) + 1)
-        pl = PlacedLine(f"{id_prefix}-l{len(placed)}", ln.text, poly + [xi, yi], ln.baseline + [xi, yi], target,
+        pl = PlacedLine(f"{id_prefix}-l{len(placed)}", ln.text, poly + [xi, yi],
+                        baseline + [xi, yi], target,
                         is_struck)
         canvas.lines.append(pl)
         canvas.occupied.append(target)
@@ -133,17 +134,17 @@ def _place_field(canvas: Canvas, slot: Slot, raw: str, style: WriterStyle, rng: 
 
 
 def _clear_spot(canvas: Canvas, ln: InkLine, x: float, y: float, box: Box
-                ) -> tuple[InkLine, float, float, np.ndarray, Box]:
+                ) -> tuple[InkLine, float, float, tuple[np.ndarray, np.ndarray], Box]:
     """Move (and if need be shrink) a line until its polygon's box touches no other line's, so
     that no line polygon ever holds another line's ink; as a last resort the writing runs
     below its cell."""
     min_h = ln.alpha.shape[0] * 0.6
     while True:
-        poly = _ink_polygon(ln.alpha)
-        target = _bbox(poly, x, y)
+        geometry = _line_geometry(ln)
+        target = _bbox(geometry[0], x, y)
         hits = [o for o in canvas.occupied if target.intersects(o)]
         if not hits:
-            return ln, x, y, poly, target
+            return ln, x, y, geometry, target
         below = max(o.y1 for o in hits) + 1 - target.y0
         right = max(o.x1 for o in hits) + 1 - target.x0
         if target.y1 + below <= box.y1 + 4 and below <= right:
@@ -156,14 +157,21 @@ def _clear_spot(canvas: Canvas, ln: InkLine, x: float, y: float, box: Box
             y += below
 
 
-def _ink_polygon(alpha: np.ndarray, pad: int = POLYGON_PAD) -> np.ndarray:
-    """The polygon hugging a line's ink with ``pad`` px all round, even where the ink touches
-    the edge of its crop (the polygon may then extend beyond the crop)."""
-    poly = line_polygon(np.pad(alpha, pad), pad=pad).astype(np.float64) - pad
-    if not len(poly):  # ink too faint for the threshold: the whole crop
-        h, w = alpha.shape
-        poly = Box(-pad, -pad, w + pad, h + pad).polygon(step=1e9)
-    return poly
+def _line_geometry(line: InkLine, pad: int = POLYGON_PAD) -> tuple[np.ndarray, np.ndarray]:
+    """A line's polygon and baseline in its crop's coordinates: the baseline cut to the ink's
+    horizontal extent (a glyph's advance may reach past it), the polygon hugging ink and
+    baseline with ``pad`` px all round, even where they touch the edge of the crop."""
+    ink = np.pad(line.alpha, pad)
+    cols = np.flatnonzero((ink > 0.1).any(0))
+    if not cols.size:  # ink too faint for the threshold: the whole crop
+        h, w = line.alpha.shape
+        return Box(-pad, -pad, w + pad, h + pad).polygon(step=1e9), line.baseline
+    x0, x1 = cols[0] - pad, cols[-1] - pad
+    xs, ys = line.baseline[:, 0], line.baseline[:, 1]
+    inner = line.baseline[(xs > x0) & (xs < x1)]
+    baseline = np.vstack([[x0, np.interp(x0, xs, ys)], inner, [x1, np.interp(x1, xs, ys)]])
+    cv2.polylines(ink, [np.round((baseline + pad) * 4).astype(np.int32)], False, 1.0, 1, cv2.LINE_8, shift=2)
+    return line_polygon(ink, pad=pad).astype(np.float64) - pad, baseline
 
 
 def _bbox(poly: np.ndarray, x: float, y: float) -> Box:
@@ -265,13 +273,13 @@ def _margin_note(canvas: Canvas, geom: PageGeom, plan: PagePlan, rng: np.random.
     h, w = ln.alpha.shape
     x = margin.x0 + float(rng.uniform(0, max(0.0, margin.w - w)))
     y = margin.y0 + float(rng.uniform(0, max(0.0, margin.h - h)))
-    poly = _ink_polygon(ln.alpha)
+    poly, baseline = _line_geometry(ln)
     box = _bbox(poly, x, y)
     if not canvas.free(box):
         return None
     xi, yi = int(round(x)), int(round(y))
     canvas.composite(ln.alpha, xi, yi, style.ink, label=len(canvas.lines) + 1)
-    pl = PlacedLine(f"note{len(canvas.lines)}", ln.text, poly + [xi, yi], ln.baseline + [xi, yi], box)
+    pl = PlacedLine(f"note{len(canvas.lines)}", ln.text, poly + [xi, yi], baseline + [xi, yi], box)
     canvas.lines.append(pl)
     canvas.occupied.append(box)
     return Region(id=pl.id, kind="margin_note", polygon=_poly(box.polygon()), text=text, lines=[_line(pl)])
