@@ -19,21 +19,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.text import REQUIRED_CHARS, TONE_MARKS, VIETNAMESE_LETTERS  # noqa: F401 (re-exported)
+
 FONT_DIR = Path(__file__).with_name("fonts")
-
-TONE_MARKS = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # huyền sắc hỏi ngã nặng
-VOWELS = "aăâeêioôơuưy"
-LEDGER_PUNCTUATION = "/-.,:()'\""
-
-
-def _letters() -> frozenset[str]:
-    lower = set("abcdefghijklmnopqrstuvwxyzđ") | set(VOWELS)
-    lower |= {unicodedata.normalize("NFC", v + t) for v in VOWELS for t in TONE_MARKS}
-    return frozenset(lower | {c.upper() for c in lower})
-
-
-VIETNAMESE_LETTERS: frozenset[str] = _letters()  # 186 letters, NFC
-REQUIRED_CHARS: frozenset[str] = VIETNAMESE_LETTERS | frozenset("0123456789" + LEDGER_PUNCTUATION)
 
 # Target x-height as a fraction of WriterStyle.size_px; size_scale brings each font to it.
 TARGET_X_HEIGHT = 0.42

@@ -1,0 +1,1 @@
+"""Handwritten text recognition: charset, line preprocessing, CTC decoding, ONNX recognizer."""

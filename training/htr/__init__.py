@@ -1,0 +1,1 @@
+"""The handwriting recognizer's training side: real-data split, datasets, torch model, training, export."""
