@@ -10,7 +10,7 @@ DEMO_OUT ?= samples
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[synth,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[train,bench,dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)
