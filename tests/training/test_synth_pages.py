@@ -115,3 +115,17 @@ def test_bad_template_and_condition_are_explained(tmp_path):
     result = CliRunner().invoke(main, ["synth", "--template", "ks_1999", "--conditions", "rain", "--out",
                                        str(tmp_path)])
     assert result.exit_code == 2 and "unknown condition" in result.output
+
+
+def test_writing_on_torn_paper_becomes_unreadable(rendered):
+    from training.synth.render import _mark_torn
+
+    page = rendered.page.model_copy(deep=True)
+    field = next(f for r in page.records for f in r.fields if f.status == FieldStatus.FILLED and f.lines)
+    before = [(f.key, f.status) for r in page.records for f in r.fields if f is not field]
+    paper = np.full((page.image.height, page.image.width), 255, np.uint8)
+    cv2.fillPoly(paper, [np.round(np.asarray(field.lines[0].polygon)).astype(np.int32)], 0)
+    _mark_torn(page, paper)
+    assert field.status == FieldStatus.UNREADABLE and field.flags[-1].code == "torn"
+    assert field.raw_text  # the truth is kept: unreadable is not empty
+    assert [(f.key, f.status) for r in page.records for f in r.fields if f is not field] == before

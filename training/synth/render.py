@@ -223,6 +223,7 @@ def _record_fields(canvas: Canvas, plan: PagePlan, geom: PageGeom, row: int, rng
             if rng.random() < 0.012:
                 smudge(canvas, lines, style.ink, rng)
                 status = FieldStatus.UNREADABLE
+                flags.append(Flag(code="smudged"))
         raw = fc.raw if status != FieldStatus.EMPTY else ""
         fields.append(Field(
             key=slot.spec.key, raw_text=raw, value=fc.value if raw else None,
