@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= samples
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test bench-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest -q -n 2 tests
+
+# Debian packages for the Tesseract baseline of `hotich bench htr` (needs root; not run by `test`).
+bench-deps:  # Debian packages for `hotich bench htr` (root)
+	apt-get update -qq
+	apt-get install -y -qq tesseract-ocr tesseract-ocr-vie
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT)

@@ -1,0 +1,1 @@
+"""Measuring models on labelled data: `hotich eval` and the library functions behind it."""

@@ -1,0 +1,262 @@
+"""What a field allows its text to be, as a constraint on beam search.
+
+A :class:`Constraint` answers, for the prefix read so far (held as a state), which characters may
+come next and whether the line may end there. The field grammars below are compiled once (cached)
+to :class:`~ocr.htr.grammar.Automaton` objects:
+
+- closed sets (gender, ethnicity, nationality, relationship): every official name and alias of
+  the lexicon, in its own case, lower case, upper case and capitalised;
+- names: 2-5 syllables, each capitalised or in capitals, separated by single spaces;
+- places: a permissive sequence of pre-2025 unit names with or without their kind words or
+  abbreviations, villages ("Thôn 4", "Ấp Tân Hòa"), house numbers and facilities, separated by
+  commas, dashes or spaces;
+- dates: d/m/yyyy, dd/mm/yy, d-m-yy, d.m.yyyy, "ngày d tháng m năm yyyy", a year, and dates
+  written out in words;
+- numbers: digits with an optional "/yy" or "/yyyy".
+
+Syllables with the tone on "oa", "oe", "uy" are allowed in both placements ("Hòa" and "Hoà").
+``constraint_for(field_type)`` maps template field types to constraints (free text and signatures
+have none); ``fragment=True`` gives the variant for one line of a field written over several.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
+
+from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
+from ocr.text import TONE_MARKS, nfc
+
+State = Hashable
+
+
+@runtime_checkable
+class Constraint(Protocol):
+    """A deterministic automaton over characters."""
+
+    def start(self) -> State:
+        """The state of the empty prefix."""
+
+    def allowed(self, state: State) -> frozenset[str]:
+        """The characters that may follow."""
+
+    def step(self, state: State, char: str) -> State | None:
+        """The state after ``char``, or None when ``char`` is not allowed."""
+
+    def can_end(self, state: State) -> bool:
+        """Whether the line may end here."""
+
+
+def walk(constraint: Constraint, prefix: str) -> State | None:
+    """The state after ``prefix``, or None if the constraint rules it out."""
+    state: State | None = constraint.start()
+    for ch in prefix:
+        state = constraint.step(state, ch)
+        if state is None:
+            return None
+    return state
+
+
+def allowed_after(constraint: Constraint, prefix: str) -> frozenset[str]:
+    """Characters that may follow ``prefix`` (none if the prefix is ruled out)."""
+    state = walk(constraint, prefix)
+    return frozenset() if state is None else constraint.allowed(state)
+
+
+def accepts(constraint: Constraint, text: str) -> bool:
+    """Whether ``text`` is a whole line the constraint allows."""
+    state = walk(constraint, nfc(text))
+    return state is not None and constraint.can_end(state)
+
+
+# --- spelling variants ---------------------------------------------------------------------
+
+_TONES = "".join(TONE_MARKS)
+_GLIDE = re.compile(rf"(.*?)([oOuU])([{_TONES}]?)([aAeEyY])([{_TONES}]?)")
+
+
+def swap_tone_placement(syllable: str) -> str:
+    """"Hòa" <-> "Hoà", "Thủy" <-> "Thuỷ", "khỏe" <-> "khoẻ" (open oa/oe/uy); else unchanged."""
+    m = _GLIDE.fullmatch(unicodedata.normalize("NFD", syllable))
+    if not m or bool(m[3]) == bool(m[5]) or m[1][-1:] in ("q", "Q"):
+        return syllable
+    return nfc(m[1] + m[2] + m[5] + m[4] + m[3])
+
+
+def tone_variants(text: str) -> set[str]:
+    """``text`` and the same with every open oa/oe/uy syllable's tone in the other placement."""
+    return {text, " ".join(swap_tone_placement(w) for w in text.split(" "))}
+
+
+def capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def case_variants(text: str) -> set[str]:
+    """As given, lower case, upper case, first letter capital, every word capitalised."""
+    low = text.lower()
+    return {text, low, text.upper(), capitalised(low), " ".join(capitalised(w) for w in low.split(" "))}
+
+
+def spellings(texts: Iterable[str], *, cases: bool = True) -> set[str]:
+    """Every text in its case variants (optional) and both tone placements, NFC."""
+    out: set[str] = set()
+    for t in texts:
+        for v in (case_variants(nfc(t)) if cases else {nfc(t)}):
+            out |= tone_variants(v)
+    return out
+
+
+# --- grammars ------------------------------------------------------------------------------
+
+DIGIT = chars("0123456789")
+NUMBER = rep(DIGIT, 1)
+
+
+def lexicon_constraint(texts: Iterable[str], name: str = "lexicon") -> Automaton:
+    """Exactly one of ``texts`` (with case and tone-placement variants)."""
+    return Automaton(words(sorted(spellings(texts))), name)
+
+
+def _terms(kind: str) -> list[str]:
+    from ocr import lexicon
+
+    loaders = {"gender": lexicon.genders, "ethnicity": lexicon.ethnic_groups,
+               "nationality": lexicon.nationalities, "relationship": lexicon.relationships}
+    return [s for term in loaders[kind]() for s in term.spellings]
+
+
+@lru_cache(maxsize=None)
+def closed_set_constraint(kind: str) -> Automaton:
+    """Official names and aliases of a lexicon: gender, ethnicity, nationality, relationship."""
+    return lexicon_constraint(_terms(kind), kind)
+
+
+@lru_cache(maxsize=1)
+def name_syllables() -> frozenset[str]:
+    """Syllables of personal names: the name lexicon's, and those of unit names (the same
+    Sino-Vietnamese stock, which widens the lexicon's few hundred given names)."""
+    from ocr.lexicon import names
+    from ocr.lexicon.admin_units import admin_units
+
+    unit_words = {w for n in admin_units().names() for w in re.split(r"[ \-]+", n)}
+    return frozenset(capitalised(w) for w in names().syllables() | unit_words if w.replace("'", "").isalpha())
+
+
+@lru_cache(maxsize=1)
+def name_constraint() -> Automaton:
+    """2-5 syllables, each capitalised or in capitals, single spaces ("H'" joins the next one)."""
+    syl = name_syllables()
+    forms = spellings({s for s in syl if not s.endswith("'")} | {s.upper() for s in syl}, cases=False)
+    glued = {s for s in syl if s.endswith("'")}
+    token = seq(opt(words(sorted(glued | {s.upper() for s in glued}))), words(sorted(forms)))
+    return Automaton(rep(token, 2, 5, sep=" "), "name")
+
+
+# Words of numbers in dates written out ("ngày mồng năm tháng giêng năm một nghìn chín trăm ...").
+NUMBER_WORDS = (
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "bẩy", "tám", "chín", "mười", "mươi",
+    "mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "trăm", "nghìn", "ngàn", "mồng", "mùng", "giêng", "chạp",
+)
+
+
+def _date_grammar() -> Node:
+    day = alt(seq(opt("0"), chars("123456789")), seq(chars("12"), DIGIT), seq("3", chars("01")))
+    month = alt(seq(opt("0"), chars("123456789")), seq("1", chars("012")))
+    year4 = seq(chars("12"), DIGIT, DIGIT, DIGIT)
+    year = alt(year4, seq(DIGIT, DIGIT))
+    numeric = alt(*(seq(day, sep, month, sep, year) for sep in "/-."), seq(month, "/", year4))
+    long = seq(words(["ngày ", "Ngày "]), day, " tháng ", month, " năm ", year)
+    year_only = seq(opt(words(["năm ", "Năm "])), year4)
+    number = rep(words(NUMBER_WORDS), 1, None, sep=" ")
+    in_words = alt(
+        seq(words(["ngày ", "Ngày "]), number, " tháng ", number, " năm ", number),
+        seq(words(["năm ", "Năm "]), number),
+    )
+    return alt(numeric, long, year_only, in_words)
+
+
+@lru_cache(maxsize=1)
+def date_constraint() -> Automaton:
+    """Numeric dates in the usual formats, "ngày d tháng m năm yyyy", a year, dates in words."""
+    return Automaton(_date_grammar(), "date")
+
+
+@lru_cache(maxsize=1)
+def number_constraint() -> Automaton:
+    """Digits with an optional year: "12", "012", "12/98", "12/1998"."""
+    year = alt(seq(DIGIT, DIGIT), seq(DIGIT, DIGIT, DIGIT, DIGIT))
+    return Automaton(seq(NUMBER, opt(seq("/", year))), "number")
+
+
+_ADMIN_KINDS = ("Tỉnh", "Thành phố", "Huyện", "Quận", "Thị xã", "Xã", "Phường", "Thị trấn")
+_ABBREVIATIONS = ("X.", "H.", "T.", "P.", "Q.", "TP", "TP.", "Tp", "Tp.", "TX", "TX.", "Tx.", "TT", "TT.")
+_VILLAGE_KINDS = ("Thôn", "Ấp", "Xóm", "Tổ", "Khu phố", "Khu", "Tổ dân phố", "Bản", "Buôn", "Làng",
+                  "Khóm", "Đội", "Đường", "Phố", "Ngõ", "Hẻm")
+_VILLAGE_ABBREVIATIONS = ("KP", "KP.", "Kp.", "TDP", "Tdp")  # may be glued to the number: "KP.9"
+_HOUSE = ("Số", "Số nhà", "SN")
+# What precedes a place of birth or a residence (see training/synth/phrases.py).
+_PLACE_PREFIXES = (
+    "Tại nhà", "Tại gia đình", "Nhà riêng", "Tại", "Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT",
+    "Trạm xá", "Bệnh viện", "BV", "Trung tâm y tế", "TTYT", "Bệnh viện đa khoa", "BVĐK",
+    "BV đa khoa", "Nhà hộ sinh", "NHS", "Ủy ban nhân dân", "UBND",
+)
+_PLACE_ALIASES = ("HCM", "TP.HCM", "TPHCM", "Sài Gòn", "HN")
+
+
+def _lower_too(items: Iterable[str]) -> list[str]:
+    return sorted({v for i in items for v in (i, i.lower())})
+
+
+def _place_grammar() -> Node:
+    from ocr.lexicon.admin_units import admin_units
+
+    unit_name = words(sorted(spellings(admin_units().names() | set(_PLACE_ALIASES), cases=False)))
+    num = seq(NUMBER, opt(chars("ABCDEFGHIKLMNOPQRSTUVXY")))
+    syllable = words(sorted(spellings(name_syllables(), cases=False)))
+    kind = alt(seq(words(_lower_too(_ADMIN_KINDS)), " "), seq(words(_lower_too(_ABBREVIATIONS)), opt(" ")))
+    unit = seq(opt(kind), alt(unit_name, num))
+    named = rep(syllable, 1, None, sep=" ")  # a village or a street: "Thôn Đông", "Số 5 Lê Lợi"
+    village = seq(alt(seq(words(_lower_too(_VILLAGE_KINDS)), " "),
+                      seq(words(_lower_too(_VILLAGE_ABBREVIATIONS)), opt(" "))), alt(num, named))
+    house = seq(opt(seq(words(_lower_too(_HOUSE)), " ")), rep(num, 1, None, sep="/"), opt(seq(" ", named)))
+    segments = rep(alt(unit, village, house), 1, None, sep=words([", ", ",", " - ", " "]))
+    return alt(seq(words(_PLACE_PREFIXES), opt(seq(" ", segments))), segments)
+
+
+@lru_cache(maxsize=1)
+def place_constraint() -> Automaton:
+    """Addresses and places of birth built from pre-2025 unit names (a permissive grammar)."""
+    return Automaton(_place_grammar(), "place")
+
+
+# --- registry ------------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Callable[[], Automaton] | None] = {
+    "name": name_constraint,
+    "date": date_constraint,
+    "date_words": date_constraint,
+    "place": place_constraint,
+    "ethnicity": lambda: closed_set_constraint("ethnicity"),
+    "nationality": lambda: closed_set_constraint("nationality"),
+    "gender": lambda: closed_set_constraint("gender"),
+    "relationship": lambda: closed_set_constraint("relationship"),
+    "number": number_constraint,
+    "text": None,
+    "signature": None,
+}
+FIELD_TYPES = tuple(_REGISTRY)
+
+
+def constraint_for(field_type: str, *, fragment: bool = False) -> Constraint | None:
+    """The constraint of a template field type (None for free text and signatures); with
+    ``fragment``, the variant for one line of a field written over several lines."""
+    if field_type not in _REGISTRY:
+        raise ValueError(f"unknown field type {field_type!r}; known: {', '.join(FIELD_TYPES)}")
+    factory = _REGISTRY[field_type]
+    if factory is None:
+        return None
+    automaton = factory()
+    return automaton.fragment() if fragment else automaton

@@ -1,0 +1,105 @@
+"""The handwriting recognizer: line images in, :class:`LineResult` out (ONNX Runtime on CPU).
+
+Loads the bundle once; preprocesses every line first (a bad image is an error naming its index,
+before any inference), runs the lines in batches of similar width (sorted, so that little padding
+is computed) and returns the results in input order. Lines without a constraint are decoded
+greedily when ``beam_width`` is 1; the others by beam search.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ocr.htr.bundle import ModelBundle, ModelError, load_bundle
+from ocr.htr.charset import Charset
+from ocr.htr.constraints import Constraint
+from ocr.htr.decode import Alternative, LineResult, decode_line, greedy_decode
+from ocr.htr.preprocess import InputSpec, batch_lines, resize_line
+
+__all__ = ["Alternative", "LineResult", "ModelError", "Recognizer"]
+
+
+class Recognizer:
+    """A loaded recognizer model (see :mod:`ocr.htr.bundle` for the bundle contract)."""
+
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None,
+                 batch_size: int = 32) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, not {batch_size}")
+        self.bundle: ModelBundle = load_bundle(model_path, threads=threads)
+        self.batch_size = batch_size
+
+    @property
+    def charset(self) -> Charset:
+        return self.bundle.charset
+
+    @property
+    def spec(self) -> InputSpec:
+        return self.bundle.spec
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """``{model id: sha256}`` for ``Provenance.models``."""
+        return self.bundle.provenance
+
+    def _prepare(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
+        lines = []
+        for i, image in enumerate(images):
+            if not isinstance(image, np.ndarray):
+                raise ValueError(f"line image {i}: a numpy array is needed, not {type(image).__name__}")
+            if image.size == 0:
+                raise ValueError(f"line image {i}: empty (shape {image.shape})")
+            try:
+                lines.append(resize_line(image, self.spec))
+            except ValueError as exc:
+                raise ValueError(f"line image {i}: {exc}") from exc
+        return lines
+
+    def _batches(self, lines: list[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(input indices, log-probabilities (B, T, C), valid steps) per batch of similar width."""
+        order = np.argsort([ln.shape[1] for ln in lines], kind="stable")
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo: lo + self.batch_size]
+            batch, widths = batch_lines([lines[i] for i in idx], self.spec)
+            lp = self.bundle.run(batch)
+            steps = self.spec.steps(batch.shape[3])
+            if lp.shape[:2] != (len(idx), steps):
+                raise ModelError(f"{self.bundle.path}: a batch {batch.shape} gave output {lp.shape}, "
+                                 f"expected ({len(idx)}, {steps}, C)")
+            yield idx, lp, np.array([self.spec.steps(int(w)) for w in widths], np.int64)
+
+    def logprobs(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Each line's log-probabilities (T_i, C), T_i its own steps (padding cut off)."""
+        lines = self._prepare(images)
+        out: list[np.ndarray] = [np.zeros((0, self.charset.size), np.float32)] * len(lines)
+        for idx, lp, lengths in self._batches(lines):
+            for i, row, n in zip(idx, lp, lengths):
+                out[i] = row[:n]
+        return out
+
+    def recognize(self, images: Sequence[np.ndarray], *,
+                  constraints: Sequence[Constraint | None] | None = None, beam_width: int = 1,
+                  top_k: int = 5, prune: float = 1e-3) -> list[LineResult]:
+        """Read line images (HxW grey, HxWx3 RGB or HxWx4 RGBA, uint8), one result per image in
+        input order. ``constraints`` (one per image, None for free text) restrict those lines'
+        beam search; with ``beam_width`` 1, lines without a constraint are read greedily."""
+        if constraints is not None and len(constraints) != len(images):
+            raise ValueError(f"{len(constraints)} constraints for {len(images)} line images")
+        if beam_width < 1:
+            raise ValueError(f"beam_width must be >= 1, not {beam_width}")
+        lines = self._prepare(images)
+        results: list[LineResult | None] = [None] * len(lines)
+        for idx, lp, lengths in self._batches(lines):
+            todo = [constraints[i] if constraints is not None else None for i in idx]
+            greedy = [k for k, c in enumerate(todo) if c is None and beam_width == 1]
+            if greedy:
+                for k, r in zip(greedy, greedy_decode(lp[greedy], self.charset, lengths[greedy])):
+                    results[idx[k]] = r
+            for k, c in enumerate(todo):
+                if results[idx[k]] is None:
+                    results[idx[k]] = decode_line(lp[k, : lengths[k]], self.charset, beam_width=beam_width,
+                                                  constraint=c, top_k=top_k, prune=prune)
+        return results  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Benchmarks: our models beside baseline systems (`hotich bench`)."""
