@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ocr.text import nfc
+from ocr.evaluation import htr as evaluation
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "htr-real"
 CINNAMON_SCANS = "cinnamon/0916_Data_Samples_2/"
@@ -21,16 +21,8 @@ HELD_OUT_SHARE = 0.2
 
 
 def read_labels(path: Path) -> list[tuple[str, str]]:
-    """Rows of a labels.tsv: (image path relative to its folder, NFC text)."""
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        if "\t" not in line:
-            raise ValueError(f"{path}:{n}: expected 'relative/path<TAB>text'")
-        rel, text = line.split("\t", 1)
-        rows.append((rel, nfc(text)))
-    return rows
+    """Rows of a labels.tsv as (image path relative to its folder, NFC text)."""
+    return [(row.rel, row.text) for row in evaluation.read_labels(path)]
 
 
 def _held_out(rel: str, kalapa_val: set[str], cinnamon_cut: int) -> bool:
