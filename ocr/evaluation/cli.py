@@ -9,6 +9,7 @@ import click
 
 from ocr.evaluation.htr import (LabelsError, RecognizerUnavailable, evaluate_htr, load_recognizer,
                                 model_identity, read_labels)
+from ocr.evaluation.layout_cli import layout
 from ocr.evaluation.report import SCORE_HEADER, score_cells, table
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -65,3 +66,6 @@ def htr(labels: Path, model: Path | None, as_json: bool, threads: int | None, ba
     click.echo(table(["", "value"], list(cells.items())))
     if errors_out is not None:
         click.echo(f"errors: {errors_out}", err=True)
+
+
+evaluate.add_command(layout)

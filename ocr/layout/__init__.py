@@ -1,0 +1,29 @@
+"""Page layout: table grid, records, field slots and text lines of ledger pages."""
+
+from collections.abc import Callable
+
+from ocr.layout.base import LayoutAnalyzer, LayoutResult
+from ocr.layout.classical import ClassicalLayoutAnalyzer
+
+
+
+def _classical_ppocr() -> ClassicalLayoutAnalyzer:
+    from ocr.layout.ppocr_lines import PPOCRLineFinder  # rapidocr is optional: import on demand
+
+    return ClassicalLayoutAnalyzer(line_finder=PPOCRLineFinder())
+
+
+ANALYZERS: dict[str, Callable[[], LayoutAnalyzer]] = {
+    "classical": ClassicalLayoutAnalyzer,
+    "classical+ppocr": _classical_ppocr,  # classical grid, PP-OCR text lines
+}
+
+
+def get_analyzer(name: str) -> LayoutAnalyzer:
+    """A layout analyzer by name (one explicit name -> factory mapping)."""
+    if name not in ANALYZERS:
+        raise ValueError(f"unknown layout analyzer {name!r}; known: {', '.join(ANALYZERS)}")
+    return ANALYZERS[name]()
+
+
+__all__ = ["ANALYZERS", "ClassicalLayoutAnalyzer", "LayoutAnalyzer", "LayoutResult", "get_analyzer"]

@@ -1,0 +1,137 @@
+"""Handwritten text lines inside field slots: ink components (ruling removed), assigned to the
+slot holding their centre, grouped into lines by vertical overlap, outlined per strip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MIN_AREA = 12  # px: smaller specks are noise
+STRIP = 16  # px: width of the strips a line's outline and baseline are traced in
+PAD = 3  # px of paper kept around the ink, as in the ground truth
+
+
+@dataclass
+class Components:
+    """Connected ink components of a page: label image, stats (x, y, w, h, area), centroids."""
+
+    labels: np.ndarray
+    stats: np.ndarray
+    centroids: np.ndarray
+
+
+def text_components(binary: np.ndarray, ruling: np.ndarray) -> Components:
+    """Ink that is not ruling, as connected components."""
+    ink = cv2.subtract(binary, cv2.dilate(ruling, np.ones((3, 3), np.uint8)))
+    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((2, 2), np.uint8))
+    _, labels, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return Components(labels, stats, cents)
+
+
+def slot_index(slots: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """An image of slot numbers (1-based; 0 outside every slot)."""
+    index = np.zeros(shape, np.int32)
+    for k, poly in enumerate(slots):
+        cv2.fillPoly(index, [np.round(poly).astype(np.int32)], k + 1)
+    return index
+
+
+def which_slot(index: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The 0-based slot of each point (N, 2), -1 outside every slot."""
+    h, w = index.shape
+    pts = np.asarray(points, float).reshape(-1, 2)
+    xs = np.clip(pts[:, 0].astype(int), 0, w - 1)
+    ys = np.clip(pts[:, 1].astype(int), 0, h - 1)
+    return index[ys, xs] - 1
+
+
+def assign(comps: Components, slots: list[np.ndarray], shape: tuple[int, int]) -> list[list[int]]:
+    """Component ids per slot polygon, by where each component's centre falls."""
+    out: list[list[int]] = [[] for _ in slots]
+    ids = np.flatnonzero(comps.stats[:, 4] >= MIN_AREA)
+    ids = ids[ids > 0]
+    for i, k in zip(ids, which_slot(slot_index(slots, shape), comps.centroids[ids])):
+        if k >= 0:
+            out[k].append(int(i))
+    return out
+
+
+def group_lines(comps: Components, ids: list[int], min_overlap: float = 0.35) -> list[list[int]]:
+    """Components grouped into lines: big ones by vertical overlap, small ones (tone marks, dots)
+    joined to the nearest line."""
+    if not ids:
+        return []
+    st = comps.stats
+    heights = st[ids, 3]
+    small_h = 0.45 * float(np.median(heights))
+    big = [i for i in ids if st[i, 3] >= small_h] or ids
+    lines: list[list[int]] = []
+    spans: list[list[float]] = []
+    for i in sorted(big, key=lambda i: comps.centroids[i][1]):
+        y0, y1 = st[i, 1], st[i, 1] + st[i, 3]
+        for k, (a, b) in enumerate(spans):
+            if min(b, y1) - max(a, y0) >= min_overlap * min(b - a, y1 - y0):
+                lines[k].append(i)
+                spans[k] = [min(a, y0), max(b, y1)]
+                break
+        else:
+            lines.append([i])
+            spans.append([y0, y1])
+    for i in ids:
+        if i in big:
+            continue
+        cy = comps.centroids[i][1]
+        k = int(np.argmin([0 if a <= cy <= b else min(abs(cy - a), abs(cy - b)) for a, b in spans]))
+        lines[k].append(i)
+    return _merge_weak([ln for ln in lines if st[ln, 4].sum() >= 40], st)
+
+
+def _merge_weak(lines: list[list[int]], st: np.ndarray) -> list[list[int]]:
+    """Fold fragments (a tone mark floating above its word, an underline, a stray stroke: low or
+    light) into the nearest line of the slot when they sit within half a line height of it."""
+    while len(lines) > 1:
+        spans = np.array([[st[ln, 1].min(), (st[ln, 1] + st[ln, 3]).max()] for ln in lines], float)
+        heights = spans[:, 1] - spans[:, 0]
+        areas = np.array([st[ln, 4].sum() for ln in lines], float)
+        med_h, med_a = np.median(heights), np.median(areas)
+        weak = [k for k in np.argsort(areas) if heights[k] < 0.5 * heights.max() and areas[k] < 0.5 * areas.max()]
+        done = True
+        for k in weak:
+            gaps = np.maximum(spans[:, 0] - spans[k, 1], spans[k, 0] - spans[:, 1])
+            gaps[k] = np.inf
+            j = int(np.argmin(gaps))
+            if gaps[j] < 0.5 * max(med_h, heights[j]):
+                lines[j] = lines[j] + lines[k]
+                del lines[k]
+                done = False
+                break
+        if done:
+            break
+    return lines
+
+
+def outline(comps: Components, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """A line's polygon (upper and lower ink envelope per strip, padded) and its baseline (the
+    lowest ink per strip), in page pixels."""
+    st = comps.stats[ids]
+    x0, y0 = st[:, 0].min(), st[:, 1].min()
+    x1, y1 = (st[:, 0] + st[:, 2]).max(), (st[:, 1] + st[:, 3]).max()
+    mask = np.isin(comps.labels[y0:y1, x0:x1], ids)
+    top, bottom, xs = [], [], []
+    for s in range(0, x1 - x0, STRIP):
+        rows = np.flatnonzero(mask[:, s:s + STRIP].any(1))
+        if rows.size:
+            xs.append((s, min(s + STRIP, x1 - x0)))
+            top.append(rows[0])
+            bottom.append(rows[-1] + 1)
+    left = np.array([a for a, _ in xs], float)
+    right = np.array([b for _, b in xs], float)
+    left[0] -= PAD
+    right[-1] += PAD
+    upper = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(top, float) - PAD, 2)], 1)
+    lower = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(bottom, float) + PAD, 2)], 1)[::-1]
+    poly = np.concatenate([upper, lower])
+    base = np.array([((a + b) / 2, t) for (a, b), t in zip(xs, bottom)], float)
+    return poly + [x0, y0], base + [x0, y0]
