@@ -1,0 +1,93 @@
+"""`hotich train ...` and `hotich export ...`: thin click commands over ``training.htr``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def train() -> None:
+    """Train models."""
+
+
+@train.command("htr")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="run folder (default: runs/<config name>)")
+@click.option("--seed", type=int, default=None, help="overrides train.seed")
+@click.option("--resume", is_flag=True, help="continue from OUT/last.pt")
+@click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="start from this checkpoint's weights (fine-tuning; fresh optimizer and schedule)")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="dotted config override, repeatable")
+def train_htr_command(config_path: Path, out: Path | None, seed: int | None, resume: bool, init: Path | None,
+                      overrides: tuple[str, ...]) -> None:
+    """Train the CTC line recognizer."""
+    from training.htr.config import load_config
+    from training.htr.train import train_htr
+
+    try:
+        cfg = load_config(config_path, overrides, seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    record = train_htr(cfg, out or Path("runs") / config_path.stem, resume, init)
+    click.echo(f"done: {record}")
+
+
+@train.command("htr-eval")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--lines", "labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a labels.tsv (default: the real validation split)")
+@click.option("--errors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write reference<TAB>prediction of every line here")
+@click.option("--onnx", "onnx_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="also score this exported model with onnxruntime and time it (2 threads, batches of 16)")
+def evaluate_htr_command(checkpoint: Path, labels: Path | None, errors: Path | None, onnx_path: Path | None) -> None:
+    """CER / WER / line accuracy of a checkpoint (torch greedy decoding)."""
+    from training.htr.export import evaluate_checkpoint, evaluate_exported
+
+    scores, pairs = evaluate_checkpoint(checkpoint, labels)
+    if errors:
+        errors.write_text("".join(f"{r}\t{p}\n" for r, p in pairs), encoding="utf-8")
+    click.echo(f"torch: cer={scores.cer:.4f} wer={scores.wer:.4f} line_acc={scores.line_acc:.4f} lines={scores.lines}")
+    if onnx_path:
+        scores, speed = evaluate_exported(checkpoint, onnx_path, labels)
+        click.echo(f"onnx:  cer={scores.cer:.4f} wer={scores.wer:.4f} line_acc={scores.line_acc:.4f} "
+                   f"lines={scores.lines} speed={speed:.1f} lines/s ({1000 / speed:.2f} ms/line)")
+
+
+@train.command("htr-lines")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--lines", "count", type=int, default=500, show_default=True)
+@click.option("--seed", type=int, required=True, help="use a seed never used in training")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def synth_lines_command(config_path: Path, count: int, seed: int, out: Path) -> None:
+    """Write synthetic evaluation lines (as trained on, augmented) with OUT/labels.tsv."""
+    from training.htr.config import load_config
+    from training.htr.data import write_synth_lines
+
+    click.echo(f"wrote {write_synth_lines(load_config(config_path).data, count, seed, out)}")
+
+
+@click.group()
+def export() -> None:
+    """Export trained models."""
+
+
+@export.command("htr")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/htr.onnx"))
+@click.option("--quantize", is_flag=True, help="also write an int8 dynamic-quantized twin (OUT stem + .int8.onnx)")
+@click.option("--torch-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the weights without optimizer state here (e.g. models/htr.pt)")
+def export_htr_command(checkpoint: Path, out: Path, quantize: bool, torch_out: Path | None) -> None:
+    """Export a recognizer checkpoint to ONNX with its charset and input spec inside."""
+    from training.htr.export import export_onnx, quantize_onnx, slim_checkpoint
+
+    path = export_onnx(checkpoint, out)
+    click.echo(f"wrote {path} and {path.with_suffix('.charset.json')}")
+    if quantize:
+        click.echo(f"wrote {quantize_onnx(path)}")
+    if torch_out:
+        click.echo(f"wrote {slim_checkpoint(checkpoint, torch_out)}")

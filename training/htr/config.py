@@ -1,0 +1,170 @@
+"""Typed experiment configuration of the line recognizer: defaults, then YAML, then dotted
+overrides (``--set optim.lr=1e-3``), validated once; unknown keys are an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ocr.htr.preprocess import InputSpec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StageConfig(_Strict):
+    """One backbone stage: ``convs`` 3x3 conv-BN-ReLU layers of ``channels``, then a max-pool."""
+
+    channels: int = Field(gt=0)
+    convs: int = Field(1, ge=1)
+    pool: tuple[int, int] = (2, 2)
+
+
+class BackboneConfig(_Strict):
+    stages: list[StageConfig] = Field(default_factory=lambda: [
+        StageConfig(channels=32, pool=(2, 2)), StageConfig(channels=64, pool=(2, 2)),
+        StageConfig(channels=96, pool=(2, 1)), StageConfig(channels=128, pool=(2, 1)),
+    ])
+
+
+class NeckConfig(_Strict):
+    """The sequence model over width: a bidirectional LSTM."""
+
+    hidden: int = Field(128, gt=0)
+    layers: int = Field(2, ge=1)
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+
+
+class HeadConfig(_Strict):
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+
+
+class ModelConfig(_Strict):
+    name: str = "crnn"
+    backbone: BackboneConfig = Field(default_factory=BackboneConfig)
+    neck: NeckConfig = Field(default_factory=NeckConfig)
+    head: HeadConfig = Field(default_factory=HeadConfig)
+
+
+class InputConfig(_Strict):
+    """Mirrors :class:`ocr.htr.preprocess.InputSpec` (what inference will be told)."""
+
+    height: int = 40
+    max_width: int = 2048
+    min_width: int = 16
+    width_multiple: int = 4
+    downsample: int = 4
+
+    def spec(self) -> InputSpec:
+        return InputSpec(**self.model_dump())
+
+
+class AugmentConfig(_Strict):
+    """Probabilities and strengths of the photometric and geometric line augmentations."""
+
+    p_geometric: float = 0.7
+    max_rotate: float = 1.5        # degrees
+    max_shear: float = 0.25        # x shift per unit height
+    p_elastic: float = 0.2
+    p_morph: float = 0.3           # erosion or dilation of the ink
+    p_blur: float = 0.3
+    p_noise: float = 0.4
+    p_contrast: float = 0.8
+    p_jpeg: float = 0.3
+    p_pad: float = 0.7             # random paper padding around the crop
+    p_stretch: float = 0.5         # horizontal stretch of the whole line
+    max_stretch: float = 0.2
+
+
+class SynthConfig(_Strict):
+    """On-the-fly synthetic lines: shares of the text sources and the rendering."""
+
+    address_share: float = Field(0.5, ge=0.0, le=1.0)   # the rest: ledger field contents
+    max_chars: int = 90
+    ruled_p: float = 0.3
+    templates: list[str] = Field(default_factory=list)   # empty: every template
+
+
+class DataConfig(_Strict):
+    real_root: str = "../shared/data/htr-real"
+    real_share: float = Field(0.5, ge=0.0, le=1.0)     # of training lines; the rest synthetic
+    dev_lines: int = Field(200, ge=0)                   # held out of the real train split
+    dev_synth_lines: int = Field(200, ge=0)
+    real_limit: int | None = None                       # use at most this many real lines
+    batch_size: int = 24
+    bucket_batches: int = 8                             # lines sorted by width within this many batches
+    workers: int = 1
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    synth: SynthConfig = Field(default_factory=SynthConfig)
+
+
+class OptimConfig(_Strict):
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    schedule: Literal["onecycle", "cosine", "constant"] = "onecycle"
+    warmup: float = Field(0.05, ge=0.0, lt=1.0)
+    clip: float = 5.0
+
+
+class TrainConfig(_Strict):
+    steps: int = Field(6000, gt=0)
+    eval_every: int = Field(250, gt=0)
+    ckpt_every: int = Field(250, gt=0)
+    log_every: int = Field(25, gt=0)
+    threads: int = Field(2, ge=1)
+    seed: int = 0
+
+
+class ExperimentConfig(_Strict):
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    input: InputConfig = Field(default_factory=InputConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="after")
+    def _check_downsample(self) -> "ExperimentConfig":
+        total = 1
+        for stage in self.model.backbone.stages:
+            total *= stage.pool[1]
+        if total != self.input.downsample:
+            raise ValueError(f"backbone pools divide width by {total}, input.downsample says {self.input.downsample}")
+        return self
+
+
+def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
+    node = tree
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"--set {key}: {part} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``key.path=value`` with the value read as YAML (numbers, booleans, lists)."""
+    if "=" not in item:
+        raise ValueError(f"an override is key.path=value, not {item!r}")
+    key, raw = item.split("=", 1)
+    return key.strip(), yaml.safe_load(raw)
+
+
+def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
+                seed: int | None = None) -> ExperimentConfig:
+    """Defaults, then the YAML file, then ``key=value`` overrides and the seed; one validation."""
+    tree: dict[str, Any] = {}
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a config is a mapping of sections")
+        tree = loaded
+    for item in overrides:
+        _set_dotted(tree, *parse_override(item))
+    if seed is not None:
+        _set_dotted(tree, "train.seed", seed)
+    return ExperimentConfig.model_validate(tree)

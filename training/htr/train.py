@@ -1,0 +1,216 @@
+"""Training loop of the CTC line recognizer: AdamW, OneCycle or cosine schedule, gradient
+clipping, dev evaluation, exact resume from ``last.pt``, metrics JSONL and PNG curves."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from ocr.htr.charset import Charset, default_charset
+from training.htr.config import ExperimentConfig
+from training.htr.data import LineStream, batches, fixed_lines, real_lines, synth_dev_lines
+from training.htr.evaluate import predict, score
+from training.htr.model import CRNN, build_model, count_params
+
+
+def make_scheduler(opt: torch.optim.Optimizer, cfg: ExperimentConfig) -> torch.optim.lr_scheduler.LRScheduler:
+    o, steps = cfg.optim, cfg.train.steps
+    if o.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=o.lr, total_steps=steps,
+                                                   pct_start=max(o.warmup, 1e-3), div_factor=20, final_div_factor=100)
+    warm = max(1, int(o.warmup * steps))
+
+    def factor(step: int) -> float:
+        if o.schedule == "constant":
+            return min(1.0, (step + 1) / warm)
+        if step < warm:
+            return (step + 1) / warm
+        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, steps - warm))))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def ctc_loss(model: CRNN, batch, ctc: torch.nn.CTCLoss, downsample: int) -> torch.Tensor:
+    logprobs = model(batch.images)                                  # (B, T, C)
+    lengths = torch.clamp((batch.widths + downsample - 1) // downsample, max=logprobs.shape[1])
+    return ctc(logprobs.transpose(0, 1), batch.targets, lengths, batch.target_lengths)
+
+
+def checkpoint(model: CRNN, opt, sched, step: int, cfg: ExperimentConfig, charset: Charset,
+               extra: dict[str, Any]) -> dict[str, Any]:
+    """Everything to resume exactly, and to export: model config, charset and input spec inside."""
+    return {
+        "model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+        "step": step, "torch_rng": torch.get_rng_state(), "config": cfg.model_dump(mode="json"),
+        "charset": charset.to_json(), "input": cfg.input.spec().to_json(), **extra,
+    }
+
+
+class Run:
+    """One training run in its folder: state, metrics log, checkpoints and plots."""
+
+    def __init__(self, cfg: ExperimentConfig, out: Path, resume: bool = False, quiet: bool = False,
+                 init: Path | None = None) -> None:
+        self.cfg, self.out, self.quiet = cfg, Path(out), quiet
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.charset = default_charset()
+        self.spec = cfg.input.spec()
+        torch.manual_seed(cfg.train.seed)
+        torch.set_num_threads(cfg.train.threads)
+        self.model = build_model(cfg.model, self.charset.size)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+        self.sched = make_scheduler(self.opt, cfg)
+        self.ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+        self.step, self.best_cer, self.skipped = 0, math.inf, Counter()
+        self.seen = Counter()
+        self.init: dict[str, Any] | None = None
+        if resume and (self.out / "last.pt").exists():
+            self._load(self.out / "last.pt")
+        elif not resume:
+            (self.out / "metrics.jsonl").unlink(missing_ok=True)
+            if init is not None:
+                self._init_from(init)
+        (self.out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
+
+    def _load(self, path: Path) -> None:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        saved = ExperimentConfig.model_validate(state["config"])
+        if saved.model != self.cfg.model or state["charset"] != self.charset.to_json():
+            raise ValueError(f"{path}: the checkpoint's model or charset differs from the config")
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.best_cer = state["step"], state.get("best_cer", math.inf)
+        self.skipped = Counter(state.get("skipped", {}))
+        self.seen = Counter(state.get("seen", {}))
+        self.init = state.get("init")
+
+    def _init_from(self, path: Path) -> None:
+        """Start from another run's weights (fine-tuning): fresh optimizer, schedule and steps."""
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if ExperimentConfig.model_validate(state["config"]).model != self.cfg.model or state["charset"] != self.charset.to_json():
+            raise ValueError(f"{path}: the checkpoint's model or charset differs from the config")
+        self.model.load_state_dict(state["model"])
+        self.seen = Counter(state.get("seen", {}))
+        self.init = {"from": str(path), "steps": state.get("step")}
+
+    def _save(self, name: str) -> None:
+        extra = {"best_cer": self.best_cer, "skipped": dict(self.skipped), "seen": dict(self.seen),
+                 "params": count_params(self.model), "data": self.data_summary(), "init": self.init}
+        tmp = self.out / f"{name}.tmp"
+        torch.save(checkpoint(self.model, self.opt, self.sched, self.step, self.cfg, self.charset, extra), tmp)
+        tmp.replace(self.out / name)
+
+    def data_summary(self) -> dict[str, Any]:
+        d = self.cfg.data
+        return {"real": "htr-real train split minus dev (Cinnamon 2018 + Kalapa 2023)", "real_share": d.real_share,
+                "synth": "on-the-fly render_line of ledger fields + addresses", "lines_seen": dict(self.seen),
+                "skipped": dict(self.skipped)}
+
+    def _log(self, record: dict[str, Any]) -> None:
+        with (self.out / "metrics.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def prepare(self) -> None:
+        """Load real lines and build the fixed dev batches."""
+        d = self.cfg.data
+        train, dev = real_lines(d) if d.real_share > 0 or d.dev_lines > 0 else ([], [])
+        self.stream = LineStream(d, self.spec, self.charset, train, self.cfg.train.seed)
+        synth = synth_dev_lines(d, self.charset, d.dev_synth_lines, self.cfg.train.seed + 10_000)
+        self.dev = {"dev_real": fixed_lines(dev, self.spec, self.charset, 32),
+                    "dev_synth": fixed_lines(synth, self.spec, self.charset, 32)}
+
+    def evaluate(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, bs in self.dev.items():
+            if bs:
+                out.update(score(*predict(self.model, bs, self.spec, self.charset)).as_dict(name + "_"))
+        return out
+
+    def train(self, steps: int | None = None) -> dict[str, Any]:
+        """Train up to ``steps`` (default: the config's), from the current step; returns the last record."""
+        cfg = self.cfg.train
+        stop = min(steps or cfg.steps, cfg.steps)
+        if not hasattr(self, "stream"):
+            self.prepare()
+        self.model.train()
+        bar = tqdm(total=stop, initial=self.step, desc="train htr", disable=self.quiet, dynamic_ncols=True)
+        losses: list[float] = []
+        t0, record = time.perf_counter(), {}
+        for step, batch, skipped in batches(self.stream, self.step, self.cfg.data.workers):
+            if step >= stop:
+                break
+            if skipped:
+                self.skipped.update(skipped)
+                bar.write(f"warning: lines skipped so far: {dict(self.skipped)}")
+            self.seen.update(batch.sources)
+            loss = ctc_loss(self.model, batch, self.ctc, self.spec.downsample)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.clip)
+            self.opt.step()
+            self.sched.step()
+            self.step = step + 1
+            losses.append(float(loss.detach()))
+            bar.update(1)
+            if self.step % cfg.log_every == 0 or self.step == stop:
+                record = {"step": self.step, "loss": sum(losses) / len(losses), "lr": self.sched.get_last_lr()[0],
+                          "sec": time.perf_counter() - t0, "skipped": sum(self.skipped.values())}
+                bar.set_postfix(loss=f"{record['loss']:.3f}")
+                losses = []
+                if self.step % cfg.eval_every == 0 or self.step == stop:
+                    record.update(self.evaluate())
+                    cer = record.get("dev_real_cer", record.get("dev_synth_cer", math.inf))
+                    if cer < self.best_cer:
+                        self.best_cer = cer
+                        self._save("best.pt")
+                    bar.write(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+                self._log(record)
+            if self.step % cfg.ckpt_every == 0 or self.step == stop:
+                self._save("last.pt")
+                plot_metrics(self.out)
+        bar.close()
+        return record
+
+
+def plot_metrics(run: Path) -> None:
+    """loss.png and cer.png from the run's metrics.jsonl."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = run / "metrics.jsonl"
+    if not path.exists():
+        return
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for name, keys, log in (("loss", ["loss"], True), ("cer", ["dev_real_cer", "dev_synth_cer"], True)):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for key in keys:
+            pts = [(r["step"], r[key]) for r in rows if key in r]
+            if pts:
+                ax.plot(*zip(*pts), label=key)
+        ax.set_xlabel("step")
+        ax.set_ylabel(name)
+        if log:
+            ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        if ax.lines:
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(run / f"{name}.png", dpi=90)
+        plt.close(fig)
+
+
+def train_htr(cfg: ExperimentConfig, out: Path, resume: bool = False, init: Path | None = None) -> dict[str, Any]:
+    """Train (or resume) a run in ``out``, optionally from another run's weights; returns the
+    last metrics record."""
+    return Run(cfg, out, resume, init=init).train()
