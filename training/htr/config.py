@@ -50,14 +50,17 @@ class ModelConfig(_Strict):
     head: HeadConfig = Field(default_factory=HeadConfig)
 
 
-class InputConfig(_Strict):
-    """Mirrors :class:`ocr.htr.preprocess.InputSpec` (what inference will be told)."""
+_SPEC = InputSpec()
 
-    height: int = 40
-    max_width: int = 2048
-    min_width: int = 16
-    width_multiple: int = 4
-    downsample: int = 4
+
+class InputConfig(_Strict):
+    """The configurable face of :class:`ocr.htr.preprocess.InputSpec` (its defaults are the spec's)."""
+
+    height: int = _SPEC.height
+    max_width: int = _SPEC.max_width
+    min_width: int = _SPEC.min_width
+    width_multiple: int = _SPEC.width_multiple
+    downsample: int = _SPEC.downsample
 
     def spec(self) -> InputSpec:
         return InputSpec(**self.model_dump())
