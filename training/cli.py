@@ -83,11 +83,46 @@ def export() -> None:
               help="also write the weights without optimizer state here (e.g. models/htr.pt)")
 def export_htr_command(checkpoint: Path, out: Path, quantize: bool, torch_out: Path | None) -> None:
     """Export a recognizer checkpoint to ONNX with its charset and input spec inside."""
-    from training.htr.export import export_onnx, quantize_onnx, slim_checkpoint
+    from training.htr.export import export_onnx, quantize_onnx, slim_htr_checkpoint
 
     path = export_onnx(checkpoint, out)
     click.echo(f"wrote {path} and {path.with_suffix('.charset.json')}")
     if quantize:
         click.echo(f"wrote {quantize_onnx(path)}")
     if torch_out:
-        click.echo(f"wrote {slim_checkpoint(checkpoint, torch_out)}")
+        click.echo(f"wrote {slim_htr_checkpoint(checkpoint, torch_out)}")
+
+
+@train.command("layout")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="run folder (default: runs/<config name>)")
+@click.option("--seed", type=int, default=None, help="overrides train.seed")
+@click.option("--resume", is_flag=True, help="continue from OUT/last.pt")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="dotted config override, repeatable")
+def train_layout_command(config_path: Path, out: Path | None, seed: int | None, resume: bool,
+                         overrides: tuple[str, ...]) -> None:
+    """Train the layout U-Net (renders its training pages first when they are missing)."""
+    from training.layout.config import load_layout_config
+    from training.layout.train import LayoutRun
+
+    try:
+        cfg = load_layout_config(config_path, overrides, seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    record = LayoutRun(cfg, out or Path("runs") / config_path.stem, resume).train()
+    click.echo(f"done: {record}")
+
+
+@export.command("layout")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/layout.onnx"))
+@click.option("--torch-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the weights without optimizer state here (e.g. models/layout.pt)")
+def export_layout_command(checkpoint: Path, out: Path, torch_out: Path | None) -> None:
+    """Export a layout checkpoint to ONNX with its channels and input spec inside."""
+    from training.layout.export import export_layout, slim_layout_checkpoint
+
+    click.echo(f"wrote {export_layout(checkpoint, out)}")
+    if torch_out:
+        click.echo(f"wrote {slim_layout_checkpoint(checkpoint, torch_out)}")

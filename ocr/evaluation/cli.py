@@ -9,6 +9,7 @@ import click
 
 from ocr.evaluation.htr import (LabelsError, RecognizerUnavailable, evaluate_htr, load_recognizer,
                                 model_identity, read_labels)
+from ocr.evaluation.draft_cli import draft
 from ocr.evaluation.layout_cli import layout
 from ocr.evaluation.report import SCORE_HEADER, score_cells, table
 
@@ -69,3 +70,4 @@ def htr(labels: Path, model: Path | None, as_json: bool, threads: int | None, ba
 
 
 evaluate.add_command(layout)
+evaluate.add_command(draft)

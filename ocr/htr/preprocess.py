@@ -49,6 +49,18 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return grey
 
 
+def line_crop(image: np.ndarray, polygon: list[tuple[float, float]], pad: float = 0.12) -> np.ndarray:
+    """The axis-aligned crop around a line polygon with a margin of ``pad`` x its height (plus 2 px),
+    clipped to the image: the one crop of training lines and of lines read by the pipeline."""
+    pts = np.asarray(polygon)
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    m = (y1 - y0) * pad + 2
+    h, w = image.shape[:2]
+    xa, ya, xb, yb = (int(v) for v in (max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)))
+    return image[ya:yb, xa:xb]
+
+
 def resize_line(image: np.ndarray, spec: InputSpec) -> np.ndarray:
     """The line at the spec's height, aspect kept (width clipped to the spec), float32 in [0, 1]."""
     grey = to_grey(image)

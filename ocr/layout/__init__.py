@@ -5,15 +5,20 @@ from collections.abc import Callable
 from ocr.layout.base import LayoutAnalyzer, LayoutResult
 from ocr.layout.classical import ClassicalLayoutAnalyzer
 
-
-
 def _classical_ppocr() -> ClassicalLayoutAnalyzer:
     from ocr.layout.ppocr_lines import PPOCRLineFinder  # rapidocr is optional: import on demand
 
     return ClassicalLayoutAnalyzer(line_finder=PPOCRLineFinder())
 
 
+def _learned() -> LayoutAnalyzer:
+    from ocr.layout.learned import LearnedLayoutAnalyzer
+
+    return LearnedLayoutAnalyzer()
+
+
 ANALYZERS: dict[str, Callable[[], LayoutAnalyzer]] = {
+    "learned": _learned,  # U-Net maps (models/layout.onnx) + template fitting
     "classical": ClassicalLayoutAnalyzer,
     "classical+ppocr": _classical_ppocr,  # classical grid, PP-OCR text lines
 }

@@ -4,6 +4,7 @@ ink components as text lines. No learned model; the fallback and the yardstick f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -15,14 +16,14 @@ from ocr.layout.template_match import (
     MATCH_TOL, align_refined, best_row_count, bilinear, block_frames, column_bounds, header_fraction, slot_weights,
 )
 from ocr.layout.textlines import assign, group_lines, outline, slot_index, text_components, which_slot
-from ocr.schema import Cell, Field, Line, Record, TableGrid
+from ocr.schema import Cell, Field, Line, Record, Region, TableGrid
 from ocr.templates import BlocksLayout, FieldSpec, LedgerTemplate, RowsLayout
 
 EDGE_TOL = 0.03  # a table rule ends no further (share of the table width) beyond the table's edges
 
 
 @dataclass
-class _Slots:
+class Slots:
     """The page's table in working-image pixels: cells, and per record its region and slots."""
 
     rows: int
@@ -52,50 +53,76 @@ class ClassicalLayoutAnalyzer:
         else:
             h, w = image.shape[:2]
             work, tf = image, PageTransform(np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h))
-        binary = binarize(gray_channel(work))
-        hmask, vmask = ruling_masks(binary)
+        found = self.page_structure(work)
         warnings: list[str] = []
         if isinstance(template.layout, BlocksLayout):
-            slots = _blocks(hmask | vmask, template, warnings)
+            slots = fit_blocks(found.hmask | found.vmask, template, warnings)
         else:
-            slots = _rows(hmask, vmask, template, side, warnings)
+            slots = fit_rows(found.hmask, found.vmask, template, side, warnings)
         flat = [(r, spec, poly) for r, (_, fs) in enumerate(slots.records) for spec, poly in fs]
-        found = self._lines(work, binary, hmask, vmask, [p for _, _, p in flat])
-        fields: dict[int, list[Field]] = {}
-        for (r, spec, poly), outlines in zip(flat, found):
-            lines = [Line(id=f"r{r}-{spec.key}-l{n}", polygon=_pts(tf, p), baseline=_pts(tf, b))
-                     for n, (p, b) in enumerate(outlines)]
-            fields.setdefault(r, []).append(Field(key=spec.key, region=_pts(tf, poly), lines=lines))
-        records = [Record(id=f"r{r}", region=_pts(tf, region), fields=fields.get(r, []))
-                   for r, (region, _) in enumerate(slots.records)
-                   if any(f.lines for f in fields.get(r, []))]
-        cells = [c.model_copy(update={"polygon": _pts(tf, c.polygon)}) for c in slots.cells]
-        for c in cells:
-            if c.record_id is not None and not any(r.id == c.record_id for r in records):
-                c.record_id = None
-        grid = TableGrid(rows=slots.rows, cols=slots.cols, cells=cells,
-                         region=_pts(tf, slots.region) if slots.region else None)
-        return LayoutResult(grid=grid, records=records, side=slots.side, angle=tf.angle,
-                            orientation=tf.orientation, warnings=warnings)
+        lines = found.lines([p for _, _, p in flat])
+        return assemble(slots, flat, lines, found.printed, tf, warnings)
 
+    def page_structure(self, work: np.ndarray) -> PageStructure:
+        """Ruling masks from morphology on the binarized working image, text lines from its ink."""
+        binary = binarize(gray_channel(work))
+        hmask, vmask = ruling_masks(binary)
+        return PageStructure(hmask, vmask, lambda slots: self._lines(work, binary, hmask, vmask, slots))
 
     def _lines(self, work: np.ndarray, binary: np.ndarray, hmask: np.ndarray, vmask: np.ndarray,
                slots: list[np.ndarray]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
         """(polygon, baseline) of the text lines in each slot, top to bottom."""
         out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in slots]
         if self.line_finder is not None:
-            found = self.line_finder.find(work)
-            centres = np.array([p.mean(0) for p, _ in found]).reshape(-1, 2)
-            for (p, b), k in zip(found, which_slot(slot_index(slots, binary.shape), centres)):
-                if k >= 0:
-                    out[k].append((p, b))
-            return [sorted(lines, key=lambda pb: pb[0][:, 1].mean()) for lines in out]
+            return lines_in_slots(self.line_finder.find(work), slots, binary.shape)
         h, w = binary.shape
         ruling = long_only(hmask, True, w // 10) | long_only(vmask, False, h // 10)
         comps = text_components(binary, ruling)
         for k, ids in enumerate(assign(comps, slots, binary.shape)):
             out[k] = [outline(comps, ln) for ln in group_lines(comps, ids)]
         return out
+
+
+SlotLines = Callable[[list[np.ndarray]], list[list[tuple[np.ndarray, np.ndarray]]]]
+"""Slot polygons -> (polygon, baseline) of the text lines in each slot, top to bottom."""
+
+
+@dataclass
+class PageStructure:
+    """What an analyzer sees on the working image before fitting the template: ruling masks
+    (255 = rule), a text-line finder for slots, and printed text blocks (box polygons)."""
+
+    hmask: np.ndarray
+    vmask: np.ndarray
+    lines: SlotLines
+    printed: list[np.ndarray] = field(default_factory=list)
+
+
+def assemble(slots: Slots, flat: list[tuple[int, FieldSpec, np.ndarray]],
+             found: list[list[tuple[np.ndarray, np.ndarray]]], printed: list[np.ndarray], tf: PageTransform,
+             warnings: list[str]) -> LayoutResult:
+    """The layout result in input-image coordinates: records with their fields' slots and lines
+    (records without any line are left out: empty rows), the grid and its cells, and the printed
+    blocks as regions (a title above the table, headers in it)."""
+    fields: dict[int, list[Field]] = {}
+    for (r, spec, poly), outlines in zip(flat, found):
+        lines = [Line(id=f"r{r}-{spec.key}-l{n}", polygon=_pts(tf, p), baseline=_pts(tf, b))
+                 for n, (p, b) in enumerate(outlines)]
+        fields.setdefault(r, []).append(Field(key=spec.key, region=_pts(tf, poly), lines=lines))
+    records = [Record(id=f"r{r}", region=_pts(tf, region), fields=fields.get(r, []))
+               for r, (region, _) in enumerate(slots.records)
+               if any(f.lines for f in fields.get(r, []))]
+    cells = [c.model_copy(update={"polygon": _pts(tf, c.polygon)}) for c in slots.cells]
+    for c in cells:
+        if c.record_id is not None and not any(r.id == c.record_id for r in records):
+            c.record_id = None
+    grid = TableGrid(rows=slots.rows, cols=slots.cols, cells=cells,
+                     region=_pts(tf, slots.region) if slots.region else None)
+    top = min((y for _, y in slots.region), default=None) if slots.region else None
+    regions = [Region(id=f"print{k}", kind="title" if top is not None and box[:, 1].max() < top else "header",
+                      polygon=_pts(tf, box)) for k, box in enumerate(printed)]
+    return LayoutResult(grid=grid, records=records, regions=regions, side=slots.side, angle=tf.angle,
+                        orientation=tf.orientation, warnings=warnings)
 
 
 class LineFinder(Protocol):
@@ -107,12 +134,24 @@ class LineFinder(Protocol):
         ...
 
 
+def lines_in_slots(found: list[tuple[np.ndarray, np.ndarray]], slots: list[np.ndarray],
+                   shape: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Page-wide (polygon, baseline) lines given to the slot holding their centre (lines outside
+    every slot are dropped), top to bottom in each slot."""
+    out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in slots]
+    centres = np.array([p.mean(0) for p, _ in found]).reshape(-1, 2)
+    for (p, b), k in zip(found, which_slot(slot_index(slots, shape), centres)):
+        if k >= 0:
+            out[k].append((p, b))
+    return [sorted(lines, key=lambda pb: pb[0][:, 1].mean()) for lines in out]
+
+
 def _pts(tf: PageTransform, poly) -> list[tuple[float, float]]:
     return [(round(float(x), 1), round(float(y), 1)) for x, y in tf.to_input(np.asarray(poly, float))]
 
 
-def _rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str | None,
-          warnings: list[str]) -> _Slots:
+def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str | None,
+          warnings: list[str]) -> Slots:
     layout = t.layout
     assert isinstance(layout, RowsLayout)
     h, w = hmask.shape
@@ -169,7 +208,7 @@ def _rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str | N
     grouped = any(c.group for c in columns)
     head_rows = 2 if grouped else 1
     sub = max([len(c.stack) for c in columns if c.ruled] or [1])
-    out = _Slots(rows=head_rows + n * sub, cols=len(columns), region=cell_polygon(top, bottom, vc[0], vc[-1]),
+    out = Slots(rows=head_rows + n * sub, cols=len(columns), region=cell_polygon(top, bottom, vc[0], vc[-1]),
                  side=chosen)
     for k in range(len(columns)):
         out.cells.append(Cell(row=0, col=k, row_span=head_rows, polygon=cell_polygon(top, body, vc[k], vc[k + 1]),
@@ -220,7 +259,7 @@ def _unit_rect(x0: float, y0: float, x1: float, y1: float, n: int = 8) -> tuple[
     return u, v
 
 
-def _blocks(lines_mask: np.ndarray, t: LedgerTemplate, warnings: list[str]) -> _Slots:
+def fit_blocks(lines_mask: np.ndarray, t: LedgerTemplate, warnings: list[str]) -> Slots:
     layout = t.layout
     assert isinstance(layout, BlocksLayout)
     frames = block_frames(lines_mask, t)
@@ -235,7 +274,7 @@ def _blocks(lines_mask: np.ndarray, t: LedgerTemplate, warnings: list[str]) -> _
     ys = 2.5 + np.concatenate([[0.0], np.cumsum(units)]) / units.sum() * (bh - 5)
     per_row = max(len(row) for row in layout.rows)
     label = 3.0  # mm: printed label size
-    out = _Slots(rows=nrow * len(layout.rows), cols=ncol * per_row, region=None)
+    out = Slots(rows=nrow * len(layout.rows), cols=ncol * per_row, region=None)
     for b, quad in enumerate(frames):
         bc, br = b % ncol, b // ncol
         rid = f"r{b}"

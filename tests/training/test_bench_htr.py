@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import ocr.htr.tesseract as tesseract
 import training.bench.baselines as baselines
 from ocr.evaluation.htr import evaluate_htr, load_line, read_labels
 from training.bench.baselines import NotInstalled, RapidOcrLines, TesseractLines
@@ -69,7 +70,7 @@ def test_rapidocr_reads_real_lines(real_labels: Path) -> None:
 
 
 def test_missing_tesseract_is_a_row_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(baselines.shutil, "which", lambda name: None)
+    monkeypatch.setattr(tesseract.shutil, "which", lambda name: None)
     with pytest.raises(NotInstalled, match="not installed: apt-get install tesseract-ocr tesseract-ocr-vie"):
         TesseractLines()
     labels = tmp_path / "labels.tsv"

@@ -49,5 +49,5 @@ def test_fields_carry_slots_and_lines(analyzed) -> None:
 
 def test_registry_and_protocol() -> None:
     assert isinstance(get_analyzer("classical"), LayoutAnalyzer)
-    with pytest.raises(ValueError, match=r"known: classical, classical\+ppocr"):
+    with pytest.raises(ValueError, match=r"known: learned, classical, classical\+ppocr"):
         get_analyzer("nope")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocr.htr.preprocess import InputSpec
+from training.configfile import read_config
 
 
 class _Strict(BaseModel):
@@ -139,35 +139,7 @@ class ExperimentConfig(_Strict):
         return self
 
 
-def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
-    node = tree
-    parts = key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise ValueError(f"--set {key}: {part} is not a section")
-    node[parts[-1]] = value
-
-
-def parse_override(item: str) -> tuple[str, Any]:
-    """``key.path=value`` with the value read as YAML (numbers, booleans, lists)."""
-    if "=" not in item:
-        raise ValueError(f"an override is key.path=value, not {item!r}")
-    key, raw = item.split("=", 1)
-    return key.strip(), yaml.safe_load(raw)
-
-
 def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
                 seed: int | None = None) -> ExperimentConfig:
     """Defaults, then the YAML file, then ``key=value`` overrides and the seed; one validation."""
-    tree: dict[str, Any] = {}
-    if path is not None:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{path}: a config is a mapping of sections")
-        tree = loaded
-    for item in overrides:
-        _set_dotted(tree, *parse_override(item))
-    if seed is not None:
-        _set_dotted(tree, "train.seed", seed)
-    return ExperimentConfig.model_validate(tree)
+    return read_config(ExperimentConfig, path, overrides, seed)

@@ -19,6 +19,7 @@ from training.htr.data import LineImage
 from training.htr.evaluate import Scores, evaluate_lines, evaluate_onnx, read_lines
 from training.htr.model import CRNN, build_model, count_params, macs_per_line
 from training.htr.split import real_split
+from training.onnxfile import slim_checkpoint, write_metadata
 
 OPSET = 17
 
@@ -60,15 +61,8 @@ def export_onnx(checkpoint: Path, out: Path) -> Path:
         torch.onnx.export(model, dummy, str(out), input_names=["image"], output_names=["logprobs"],
                           dynamic_axes={"image": {0: "batch", 3: "width"}, "logprobs": {0: "batch", 1: "steps"}},
                           opset_version=OPSET, dynamo=False)
-    proto = onnx.load(str(out))
-    meta = {"hotich.task": "htr", "hotich.charset": charset.to_json(), "hotich.input": spec.to_json(),
-            "hotich.model": model_card_json(model, cfg, spec, state)}
-    del proto.metadata_props[:]
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.checker.check_model(proto)
-    onnx.save(proto, str(out))
+    write_metadata(out, {"hotich.task": "htr", "hotich.charset": charset.to_json(), "hotich.input": spec.to_json(),
+                         "hotich.model": model_card_json(model, cfg, spec, state)})
     out.with_suffix(".charset.json").write_text(charset.to_json(), encoding="utf-8")
     return out
 
@@ -110,8 +104,6 @@ def real_val_lines(cfg: ExperimentConfig) -> list[LineImage]:
 SLIM_KEYS = ("model", "config", "charset", "input", "step", "best_cer", "params", "data")
 
 
-def slim_checkpoint(checkpoint: Path, out: Path) -> Path:
-    """The weights and self-description of a checkpoint, without optimizer state (to ship)."""
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    torch.save({k: state[k] for k in SLIM_KEYS if k in state}, out)
-    return out
+def slim_htr_checkpoint(checkpoint: Path, out: Path) -> Path:
+    """The recognizer's weights and self-description, without optimizer state (to ship)."""
+    return slim_checkpoint(checkpoint, out, SLIM_KEYS)

@@ -17,6 +17,7 @@ from ocr.htr.charset import Charset, default_charset
 from training.htr.config import ExperimentConfig
 from training.htr.data import LineStream, batches, fixed_lines, real_lines, synth_dev_lines
 from training.htr.evaluate import predict, score
+from training.curves import plot_metrics
 from training.htr.model import CRNN, build_model, count_params
 
 
@@ -176,38 +177,9 @@ class Run:
                 self._log(record)
             if self.step % cfg.ckpt_every == 0 or self.step == stop:
                 self._save("last.pt")
-                plot_metrics(self.out)
+                plot_metrics(self.out, {"loss": ["loss"], "cer": ["dev_real_cer", "dev_synth_cer"]})
         bar.close()
         return record
-
-
-def plot_metrics(run: Path) -> None:
-    """loss.png and cer.png from the run's metrics.jsonl."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = run / "metrics.jsonl"
-    if not path.exists():
-        return
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    for name, keys, log in (("loss", ["loss"], True), ("cer", ["dev_real_cer", "dev_synth_cer"], True)):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        for key in keys:
-            pts = [(r["step"], r[key]) for r in rows if key in r]
-            if pts:
-                ax.plot(*zip(*pts), label=key)
-        ax.set_xlabel("step")
-        ax.set_ylabel(name)
-        if log:
-            ax.set_yscale("log")
-        ax.grid(True, alpha=0.3)
-        if ax.lines:
-            ax.legend()
-        fig.tight_layout()
-        fig.savefig(run / f"{name}.png", dpi=90)
-        plt.close(fig)
 
 
 def train_htr(cfg: ExperimentConfig, out: Path, resume: bool = False, init: Path | None = None) -> dict[str, Any]:

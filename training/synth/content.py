@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ocr import lexicon
+from ocr.fields.roles import MAIN_ROLE, ROLES, split_key  # noqa: F401  (ROLES, split_key re-exported)
 from ocr.ministry import LOAI_CU_TRU, LOAI_DANG_KY, LOAI_GIAY_TO
 from training.synth import dates as D
 from training.synth import phrases as X
@@ -36,10 +37,8 @@ FIELD_TYPES = frozenset({
     "name", "date", "date_words", "place", "ethnicity", "nationality", "gender", "number",
     "relationship", "text", "signature",
 })
-ROLES = ("nks", "me", "cha", "nyc", "nkt", "chong", "vo", "cm", "nc", "ncn", "chaNuoi", "meNuoi", "chaDe", "meDe")
 # Dân tộc written for foreigners where the group is also one of Vietnam's; else left empty.
 _FOREIGN_ETHNICITY = {"Trung Quốc": "Hoa", "Đài Loan": "Hoa", "Lào": "Lào", "Campuchia": "Khơ Me"}
-MAIN_ROLE = {"KS": "nks", "KT": "nkt", "KH": "chong", "CMC": "nc", "NCN": "ncn"}
 EXPECTED_PER_YEAR = {"KS": (60, 400), "KT": (20, 150), "KH": (20, 150), "CMC": (3, 25), "NCN": (2, 12)}
 
 
@@ -58,16 +57,6 @@ class FieldContent:
 
 
 EMPTY = FieldContent("", None)
-
-
-def split_key(key: str) -> tuple[str | None, str]:
-    """("nks", "HoTen") for "nksHoTen"; (None, key) for book-level keys such as "ngayDangKy"."""
-    best = None
-    for role in ROLES:
-        if key.startswith(role) and len(key) > len(role) and key[len(role)].isupper():
-            if best is None or len(role) > len(best):
-                best = role
-    return (best, key[len(best):]) if best else (None, key)
 
 
 def _era(year: int) -> float:

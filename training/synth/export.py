@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.htr.preprocess import line_crop
 from ocr.schema import Page
 from training.synth.fonts import print_font
 from training.synth.render import RenderedPage
@@ -33,17 +34,6 @@ def write_page(rendered: RenderedPage, out_dir: Path) -> Page:
     (out_dir / page.image.path).write_bytes(data)
     page.save(out_dir / f"{page.id}.json")
     return page
-
-
-def line_crop(image: np.ndarray, polygon: list[tuple[float, float]], pad: float = 0.12) -> np.ndarray:
-    """The axis-aligned crop around a line polygon with a margin of ``pad`` x its height."""
-    pts = np.asarray(polygon)
-    x0, y0 = pts.min(0)
-    x1, y1 = pts.max(0)
-    m = (y1 - y0) * pad + 2
-    h, w = image.shape[:2]
-    xa, ya, xb, yb = (int(v) for v in (max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)))
-    return image[ya:yb, xa:xb]
 
 
 def write_lines(rendered: RenderedPage, out_dir: Path, *, include_printed: bool = False) -> list[tuple[str, str]]:

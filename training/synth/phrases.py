@@ -6,6 +6,8 @@ value of a free-text field is the text as written.
 
 from __future__ import annotations
 
+from ocr.fields.place_words import FACILITIES  # noqa: F401  (re-exported: the normalizer reads them too)
+
 # Causes of death by age band (upper bound of the band in years, phrases).
 DEATH_CAUSES: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, ("Sinh non", "Viêm phổi", "Sốt cao", "Bệnh", "Ốm", "Suy hô hấp", "Tiêu chảy")),
@@ -23,16 +25,6 @@ DEATH_CAUSES: tuple[tuple[int, tuple[str, ...]], ...] = (
 # Where people died, besides hospitals and addresses.
 HOME_DEATH = ("Tại nhà", "Tại nhà riêng", "Tại gia đình", "Nhà riêng", "Tại nhà ở")
 HOME_BIRTH = ("Tại nhà", "Tại gia đình", "Nhà riêng")
-
-# Health facilities: (level, raw variants, normalized); level = the unit written after it.
-FACILITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("commune", ("Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT"), "Trạm y tế"),
-    ("commune", ("Trạm xá",), "Trạm xá"),
-    ("district", ("Bệnh viện", "BV"), "Bệnh viện"),
-    ("district", ("Trung tâm y tế", "TTYT"), "Trung tâm y tế"),
-    ("province", ("Bệnh viện đa khoa", "Bệnh viện Đa khoa", "BVĐK", "BV đa khoa"), "Bệnh viện đa khoa"),
-    ("district", ("Nhà hộ sinh", "NHS"), "Nhà hộ sinh"),
-)
 
 # The signer's title: (normalized, raw variants; "{unit}" is the commune's kind in lower case).
 TITLES: dict[str, tuple[str, ...]] = {

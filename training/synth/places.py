@@ -17,20 +17,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ocr.fields.place_words import ADMIN_KINDS, UNIT_ABBREVIATIONS, UNIT_KINDS
+
 _HERE = Path(__file__).parent
 
-# Unit kinds, longest first so that "Thành phố X" is not read as "Thành X".
-UNIT_KINDS = (
-    "Tổ dân phố", "Khu phố", "Thành phố", "Thị trấn", "Thị xã", "Phường", "Huyện", "Quận",
-    "Tỉnh", "Xã", "Thôn", "Xóm", "Ấp", "Bản", "Buôn", "Làng", "Khóm", "Tổ", "Khu",
-)
-# Abbreviations officers used, upper- and lower-case habit.
-_ABBR: dict[str, tuple[str, str]] = {
-    "Xã": ("X.", "x."), "Phường": ("P.", "p."), "Thị trấn": ("TT.", "tt."), "Huyện": ("H.", "h."),
-    "Quận": ("Q.", "q."), "Thị xã": ("TX.", "tx."), "Thành phố": ("TP.", "tp."), "Tỉnh": ("T.", "t."),
-    "Tổ dân phố": ("TDP", "tdp"), "Khu phố": ("KP.", "kp."),
-}
-ADMIN_KINDS = frozenset({"Xã", "Phường", "Thị trấn", "Huyện", "Quận", "Thị xã", "Thành phố", "Tỉnh"})
+_ABBR = UNIT_ABBREVIATIONS
 
 
 @dataclass(frozen=True)

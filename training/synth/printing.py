@@ -57,13 +57,19 @@ class PrintLayer:
         self.rule_ink = HAND_RULE_INKS[int(rng.integers(len(HAND_RULE_INKS)))] if self.hand_ruled else self.ink
         self.rng = rng
         self.regions: list[Region] = []
+        # Layout-model targets in clean-page pixels (filled by ``draw`` when ``with_maps``).
+        self.maps: dict[str, np.ndarray] = {}
 
-    def draw(self, canvas: Canvas) -> None:
-        """Composite the printed layer onto ``canvas`` (paper colour, not handwriting labels)."""
+    def draw(self, canvas: Canvas, with_maps: bool = False) -> None:
+        """Composite the printed layer onto ``canvas`` (paper colour, not handwriting labels);
+        ``with_maps`` also keeps masks of the horizontal and vertical rules and the printed text."""
         g = self.geom
         alpha = np.zeros((g.height, g.width), np.uint8)
+        if with_maps:
+            self.maps = {k: np.zeros((g.height, g.width), np.uint8) for k in ("hrule", "vrule")}
         for x0, y0, x1, y1, weight in g.rules:
-            self._rule(alpha, x0, y0, x1, y1, weight)
+            key = "hrule" if abs(x1 - x0) >= abs(y1 - y0) else "vrule"
+            self._rule([alpha, self.maps[key]] if with_maps else [alpha], x0, y0, x1, y1, weight)
         for x0, x1, y in g.dotted:
             for x in np.arange(x0, x1, 7.0):
                 cv2.circle(alpha, (int(x), int(y)), 1, 200, -1, cv2.LINE_AA)
@@ -72,12 +78,17 @@ class PrintLayer:
         draw = ImageDraw.Draw(text_alpha)
         for i, pt in enumerate(g.texts):
             self.regions.append(self._text(draw, pt, f"print{i}"))
-        canvas.composite(np.asarray(text_alpha, np.float32) / 255.0, 0, 0, self.ink)
+        text = np.asarray(text_alpha)
+        canvas.composite(text.astype(np.float32) / 255.0, 0, 0, self.ink)
+        if with_maps:
+            self.maps["print"] = np.where(text > 60, 255, 0).astype(np.uint8)
 
-    def _rule(self, alpha: np.ndarray, x0: float, y0: float, x1: float, y1: float, weight: float) -> None:
+    def _rule(self, targets: list[np.ndarray], x0: float, y0: float, x1: float, y1: float, weight: float) -> None:
+        """Draw one rule into every array of ``targets`` (the same stroke: random draws once)."""
         thickness = max(1, int(round(weight * self.geom.px_per_mm / 4.8)))
         if not self.hand_ruled:
-            cv2.line(alpha, (int(x0), int(y0)), (int(x1), int(y1)), 235, thickness, cv2.LINE_AA)
+            for alpha in targets:
+                cv2.line(alpha, (int(x0), int(y0)), (int(x1), int(y1)), 235, thickness, cv2.LINE_AA)
             return
         # A ruler and a pen: a slightly slanted, wavering stroke of uneven pressure.
         n = max(2, int(np.hypot(x1 - x0, y1 - y0) / 40))
@@ -87,7 +98,9 @@ class PrintLayer:
         wobble = np.cumsum(self.rng.normal(0, 0.35, n))
         wobble -= np.linspace(wobble[0], wobble[-1], n)
         pts = pts + (wobble + self.rng.normal(0, 1.0))[:, None] * normal
-        cv2.polylines(alpha, [pts.astype(np.int32)], False, int(self.rng.uniform(170, 235)), thickness, cv2.LINE_AA)
+        value = int(self.rng.uniform(170, 235))
+        for alpha in targets:
+            cv2.polylines(alpha, [pts.astype(np.int32)], False, value, thickness, cv2.LINE_AA)
 
     def _text(self, draw: ImageDraw.ImageDraw, pt: PrintedText, rid: str) -> Region:
         font, lines, pitch = _layout_text(pt)

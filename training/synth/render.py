@@ -19,6 +19,7 @@ from training.synth.content import FieldContent
 from training.synth.degrade import degrade_page
 from training.synth.handwriting import InkLine, WriterStyle, line_polygon, render_line, wrap_text
 from training.synth.layout import Box, PageGeom, Slot, page_geometry
+from training.synth.maps import page_maps
 from training.synth.marks import draw_signature, draw_stamp, overwrite_glyph, smudge, strike_through
 from training.synth.printing import PrintLayer
 
@@ -33,6 +34,7 @@ class RenderedPage:
     page: Page
     labels: np.ndarray | None = None  # HxW int32: ink of handwritten line label_ids[k - 1] has value k
     label_ids: list[str] | None = None
+    maps: np.ndarray | None = None  # HxWx5 uint8 layout targets (training.synth.maps.MAP_CHANNELS)
 
 
 def _fit_lines(text: str, style: WriterStyle, slot: Box, rng: np.random.Generator,
@@ -294,14 +296,16 @@ def _grid(geom: PageGeom, plan: PagePlan) -> TableGrid:
     return TableGrid(rows=geom.rows, cols=geom.cols, region=_poly(geom.table.polygon()), cells=cells)
 
 
-def render_page(plan: PagePlan, *, px_per_mm: float = PX_PER_MM, with_labels: bool = False) -> RenderedPage:
-    """Render, degrade and describe one planned page; deterministic for a given plan."""
+def render_page(plan: PagePlan, *, px_per_mm: float = PX_PER_MM, with_labels: bool = False,
+                with_maps: bool = False) -> RenderedPage:
+    """Render, degrade and describe one planned page; deterministic for a given plan (the same
+    pixels with or without labels and maps)."""
     rng = np.random.default_rng(page_seed(plan.seed, plan.index))
     t = plan.template
     geom = page_geometry(t, plan.side, rows=plan.rows, px_per_mm=px_per_mm, page_number=plan.page_number)
     canvas = Canvas(geom.width, geom.height, with_labels)
     printed = PrintLayer(geom, rng)
-    printed.draw(canvas)
+    printed.draw(canvas, with_maps=with_maps)
     records, regions = [], list(printed.regions)
     for row, content in enumerate(plan.records):
         if content is None:
@@ -334,8 +338,14 @@ def render_page(plan: PagePlan, *, px_per_mm: float = PX_PER_MM, with_labels: bo
     if result.paper is not None and "torn" in result.conditions:
         _mark_torn(page, result.paper)
     labels = result.warp.image(canvas.labels, nearest=True) if canvas.labels is not None else None
+    maps = None
+    if with_maps:
+        clean_maps = page_maps(printed.maps, canvas.lines, px_per_mm)
+        maps = result.warp.image(clean_maps)
+        if result.paper is not None:  # torn-away paper shows nothing
+            maps = np.where(result.paper[..., None] > 127, maps, 0).astype(np.uint8)
     return RenderedPage(image=result.image, page=page, labels=labels,
-                        label_ids=[pl.id for pl in canvas.lines] if with_labels else None)
+                        label_ids=[pl.id for pl in canvas.lines] if with_labels else None, maps=maps)
 
 
 def _mark_torn(page: Page, paper: np.ndarray, limit: float = 0.25) -> None:

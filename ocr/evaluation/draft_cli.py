@@ -1,0 +1,72 @@
+"""`hotich eval draft`: score the drafting pipeline on pages with ground truth.
+
+Registered in the `hotich eval` group (``evaluate.add_command(draft)``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ocr.draft.accept import AUTO_ACCEPT
+from ocr.draft.pipeline import DEFAULT_LAYOUT
+from ocr.draft.readers import DEFAULT_BEAM, READERS
+from ocr.evaluation.draft import KEYS, evaluate_draft
+from ocr.evaluation.report import table
+from ocr.htr.bundle import ModelError
+from ocr.htr.tesseract import NotInstalled
+from ocr.layout import ANALYZERS
+
+
+def render(result: dict) -> str:
+    """The scores as a two-column table, with the counts below."""
+    def cell(key: str) -> str:
+        v = result[key]
+        if v is None:
+            return "-"
+        if key in ("pages_per_s", "peak_rss_mb"):
+            return f"{v:.2f}" if key == "pages_per_s" else f"{v:.0f}"
+        return f"{100 * v:.2f} %"
+
+    rows = [[k, cell(k)] for k in KEYS]
+    types = [[kind, t["fields"], f"{100 * t['field_accuracy']:.1f} %", f"{100 * t['field_cer']:.1f} %",
+              f"{100 * t['effort']:.1f} %", f"{100 * t['auto_accept_share']:.1f} %"]
+             for kind, t in result["by_type"].items()]
+    counts = (f"{result['pages']} pages ({result['failed_pages']} failed), {result['fields']} fields, records: "
+              f"{result['records_matched']} matched of {result['records_true']} true and "
+              f"{result['records_drafted']} drafted; recognizer {result['recognizer']}, auto-accept at "
+              f"confidence >= {result['threshold']}")
+    per_type = table(["field type", "fields", "accuracy", "CER", "effort", "auto-accept"], types)
+    return table(["", "value"], rows) + "\n\n" + per_type + "\n" + counts
+
+
+@click.command("draft")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="Folder of page images with ground-truth JSON (as written by `hotich synth`).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--recognizer", type=click.Choice(READERS), default="ours", show_default=True)
+@click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="ONNX recognizer [default: models/htr.onnx].")
+@click.option("--layout", type=click.Choice(sorted(ANALYZERS)), default=DEFAULT_LAYOUT, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Recognizer threads.")
+@click.option("--beam", type=click.IntRange(min=1), default=DEFAULT_BEAM, show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1), default=AUTO_ACCEPT, show_default=True,
+              help="Confidence at which a field counts as auto-acceptable.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N pages.")
+def draft(data: Path, as_json: bool, recognizer: str, model: Path | None, layout: str, threads: int | None,
+          beam: int, threshold: float, limit: int | None) -> None:
+    """Field accuracy, field CER, officer effort, auto-acceptance and speed of `hotich draft`.
+
+    Example: hotich eval draft --data data/synth --json
+    """
+    try:
+        result = evaluate_draft(data, recognizer=recognizer, model=model, threads=threads, beam_width=beam,
+                                layout=layout, threshold=threshold, limit=limit)
+    except (ModelError, NotInstalled) as exc:  # ModelError is a ValueError: caught first
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    for problem in result.pop("problems"):
+        click.echo(problem, err=True)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else render(result))

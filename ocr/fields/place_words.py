@@ -1,0 +1,33 @@
+"""Words of places as officers write them: unit kinds, their abbreviations, health facilities.
+
+The synthetic generator (training/synth) writes places with these same tables, so what it
+writes and what the normalizer reads cannot drift apart.
+"""
+
+from __future__ import annotations
+
+# Unit kinds, longest first so that "Thành phố X" is not read as "Thành X".
+UNIT_KINDS = (
+    "Tổ dân phố", "Khu phố", "Thành phố", "Thị trấn", "Thị xã", "Phường", "Huyện", "Quận",
+    "Tỉnh", "Xã", "Thôn", "Xóm", "Ấp", "Bản", "Buôn", "Làng", "Khóm", "Tổ", "Khu",
+)
+ADMIN_KINDS = frozenset({"Xã", "Phường", "Thị trấn", "Huyện", "Quận", "Thị xã", "Thành phố", "Tỉnh"})
+# Level of an administrative kind: 0 commune, 1 district, 2 province (None: either of two).
+KIND_LEVEL: dict[str, int | None] = {
+    "Xã": 0, "Phường": 0, "Thị trấn": 0, "Huyện": 1, "Quận": 1, "Thị xã": 1, "Thành phố": None, "Tỉnh": 2,
+}
+# Abbreviations officers used: (upper-case habit, lower-case habit).
+UNIT_ABBREVIATIONS: dict[str, tuple[str, str]] = {
+    "Xã": ("X.", "x."), "Phường": ("P.", "p."), "Thị trấn": ("TT.", "tt."), "Huyện": ("H.", "h."),
+    "Quận": ("Q.", "q."), "Thị xã": ("TX.", "tx."), "Thành phố": ("TP.", "tp."), "Tỉnh": ("T.", "t."),
+    "Tổ dân phố": ("TDP", "tdp"), "Khu phố": ("KP.", "kp."),
+}
+# Health facilities: (level, raw variants, normalized); level = the unit written after it.
+FACILITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("commune", ("Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT"), "Trạm y tế"),
+    ("commune", ("Trạm xá",), "Trạm xá"),
+    ("district", ("Bệnh viện", "BV"), "Bệnh viện"),
+    ("district", ("Trung tâm y tế", "TTYT"), "Trung tâm y tế"),
+    ("province", ("Bệnh viện đa khoa", "Bệnh viện Đa khoa", "BVĐK", "BV đa khoa"), "Bệnh viện đa khoa"),
+    ("district", ("Nhà hộ sinh", "NHS"), "Nhà hộ sinh"),
+)

@@ -1,0 +1,263 @@
+"""Places: kept as written, with unit kinds spelled out in full where that is certain.
+
+"Thôn 4, x. Tân Lập, h. Đan Phượng" -> "Thôn 4, Xã Tân Lập, Huyện Đan Phượng"; "TYT Tân Lập -
+Đan Phượng" -> "Trạm y tế Xã Tân Lập, Huyện Đan Phượng". A unit written without its kind gets
+it from the pre-2025 administrative units (``ocr.lexicon.admin_units``) only when its name, read
+inside the units written after it, fits a single kind; otherwise it is kept as written. Names
+are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ocr.fields.cleaning import normalized_flag, unknown_flag
+from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
+from ocr.fields.result import Normalized
+from ocr.lexicon.admin_units import admin_units, split_kind
+
+LEVELS = ("commune", "district", "province")
+# Urban groups lie in wards and towns, rural villages in communes and towns: the kind of the
+# commune a village names cannot be the other one.
+_NOT_UNDER = {
+    **dict.fromkeys(("Tổ", "Tổ dân phố", "Khu phố"), "Xã"),
+    **dict.fromkeys(("Thôn", "Xóm", "Ấp", "Bản", "Buôn", "Làng"), "Phường"),
+}
+
+
+@dataclass
+class _Part:
+    kind: str | None  # official kind, None when written without one
+    name: str
+
+    @property
+    def text(self) -> str:
+        """"Kind name", spelt as the units list spells it when it holds the unit."""
+        if not self.kind:
+            return self.name
+        full = f"{self.kind} {self.name}"
+        return _index().spelling.get(full.lower(), full)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Full names by level and bare name, and the tree to read a name inside its parents."""
+
+    by_name: tuple[dict[str, frozenset[str]], ...]  # per level: bare name -> full names
+    districts_of: dict[str, frozenset[str]]  # province full -> district fulls
+    communes_of: dict[str, frozenset[str]]  # district full (any province) -> commune fulls
+    communes_in: dict[tuple[str, str], frozenset[str]]  # (province, district) -> commune fulls
+    former: frozenset[str]  # units books name that the tree of 2024 no longer holds
+    communes_of_name: dict[str, frozenset[str]]  # district name without kind -> commune fulls
+    spelling: dict[str, str]  # lower-case full name -> as the units list spells it
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    units = admin_units()
+    by_name: list[dict[str, set[str]]] = [{}, {}, {}]
+
+    def add(level: int, full: str) -> None:
+        by_name[level].setdefault(split_kind(full)[1], set()).add(full)
+
+    districts_of: dict[str, frozenset[str]] = {}
+    communes_of: dict[str, set[str]] = {}
+    communes_in: dict[tuple[str, str], frozenset[str]] = {}
+    for p in units.provinces:
+        add(2, p.name)
+        districts_of[p.name] = frozenset(d.name for d in p.districts)
+        for d in p.districts:
+            add(1, d.name)
+            communes_in[(p.name, d.name)] = frozenset(d.communes)
+            communes_of.setdefault(d.name, set()).update(d.communes)
+            for c in d.communes:
+                add(0, c)
+    of_name: dict[str, set[str]] = {}
+    for district, communes in communes_of.items():
+        of_name.setdefault(split_kind(district)[1], set()).update(communes)
+    for full in units.former:
+        add(2 if split_kind(full)[0] == "Tỉnh" else 1, full)
+    return _Index(
+        by_name=tuple({k: frozenset(v) for k, v in level.items()} for level in by_name),
+        districts_of=districts_of, communes_of={k: frozenset(v) for k, v in communes_of.items()},
+        communes_in=communes_in, former=frozenset(units.former),
+        communes_of_name={n: frozenset(cs) for n, cs in of_name.items()},
+        spelling={full.lower(): full for full in units.full_names()},
+    )
+
+
+_ABBREVIATION = re.compile(
+    "^(" + "|".join(re.escape(a) for a in sorted(
+        {a.lower() for pair in UNIT_ABBREVIATIONS.values() for a in pair}, key=len, reverse=True
+    )) + r")\s*(\S.*)$", re.IGNORECASE,
+)
+_KIND_OF_ABBREVIATION = {a.lower(): kind for kind, pair in UNIT_ABBREVIATIONS.items() for a in pair}
+_FACILITY_PREFIXES = sorted(
+    ((raw, norm, LEVELS.index(level)) for level, raws, norm in FACILITIES for raw in raws),
+    key=lambda f: len(f[0]), reverse=True,
+)
+
+
+def _parse_part(text: str) -> _Part:
+    """One comma- or dash-separated part: its kind (written in full or abbreviated) and name."""
+    lower = text.lower()
+    for kind in UNIT_KINDS:
+        if lower.startswith(kind.lower() + " ") and len(text) > len(kind) + 1:
+            return _Part(kind, text[len(kind) + 1:].strip())
+    m = _ABBREVIATION.match(text)
+    if m:
+        return _Part(_KIND_OF_ABBREVIATION[m.group(1).lower()], m.group(2).strip())
+    return _Part(None, text)
+
+
+def _split(rest: str) -> list[str]:
+    """The parts of a place: by commas, else by dashes; a dash inside a known unit name
+    ("Quảng Nam - Đà Nẵng") is kept."""
+    pieces = [p.strip() for p in (rest.split(",") if "," in rest else rest.split(" - "))]
+    pieces = [p for p in pieces if p]
+    by_name = _index().by_name
+    out: list[str] = []
+    for piece in pieces:
+        joined = f"{_parse_part(out[-1]).name} - {piece}" if out else ""
+        if out and any(joined in names for names in by_name):
+            out[-1] = f"{out[-1]} - {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _options(level: int, part: _Part) -> list[str]:
+    """Full names the part may stand for at ``level``: as written when it has a kind."""
+    if part.kind:
+        return [part.text]
+    return sorted(_index().by_name[level].get(part.name, frozenset()))
+
+
+def _fits(commune: str | None, district: str | None, province: str | None) -> bool:
+    """Whether the units lie inside each other; a unit the tree does not hold (a former one,
+    or one not given) fits anything."""
+    idx = _index()
+    former_district = district if district in idx.former else None
+    commune, district, province = (None if u in idx.former else u for u in (commune, district, province))
+    if district and province in idx.districts_of and district not in idx.districts_of[province]:
+        return False
+    if commune and former_district:  # "Huyện Phong Điền" of 1999 is "Thị xã Phong Điền" of 2024
+        pool = idx.communes_of_name.get(split_kind(former_district)[1])
+        if pool is not None and commune not in pool:
+            return False
+    if commune and district:
+        pool = idx.communes_in.get((province, district)) if province else None
+        pool = pool if pool is not None else idx.communes_of.get(district)
+        if pool is not None and commune not in pool:
+            return False
+    if commune and not district and province in idx.districts_of:
+        if not any(commune in idx.communes_in[(province, d)] for d in idx.districts_of[province]):
+            return False
+    return True
+
+
+def _levels(parts: list[_Part], start: int) -> list[int]:
+    """The level of each administrative part: consecutive from ``start``, or as its kind says."""
+    levels: list[int] = []
+    level = start
+    for part in parts:
+        known = KIND_LEVEL.get(part.kind) if part.kind else None
+        if known is not None and known >= level:
+            level = known
+        levels.append(level)
+        level += 1
+    return levels
+
+
+@dataclass
+class _Reading:
+    """Kinds for the parts written without one, parts that fit several kinds, and how many
+    parts were found in the units list, nested inside each other."""
+
+    kinds: dict[int, str]
+    ambiguous: set[int]
+    found: int
+
+
+def _read(parts: list[_Part], start: int, village: str | None) -> _Reading:
+    """The readings of the parts that nest (commune in district in province) and find the most
+    of them in the units list; a bare part gets a kind when all those readings agree on it."""
+    levels = _levels(parts, start)
+    if any(lv > 2 for lv in levels):
+        return _Reading({}, set(), 0)
+    at = dict(zip(levels, range(len(parts))))
+    options: dict[int, list[str | None]] = {lv: [*_options(lv, parts[i]), None] for lv, i in at.items()}
+    if 0 in options and village in _NOT_UNDER and parts[at[0]].kind is None:
+        options[0] = [f for f in options[0] if f is None or split_kind(f)[0] != _NOT_UNDER[village]]
+    best, picks = -1, {lv: set() for lv in at}
+    for province in options.get(2, [None]):
+        for district in options.get(1, [None]):
+            if not _fits(None, district, province):
+                continue
+            for commune in options.get(0, [None]):
+                if not _fits(commune, district, province):
+                    continue
+                combo = {0: commune, 1: district, 2: province}
+                found = sum(combo[lv] is not None for lv in at)
+                if found > best:
+                    best, picks = found, {lv: set() for lv in at}
+                if found == best:
+                    for lv in at:
+                        picks[lv].add(combo[lv])
+    reading = _Reading({}, set(), max(best, 0))
+    for lv, i in at.items():
+        if parts[i].kind:
+            continue
+        kinds = {split_kind(f)[0] if f else None for f in picks[lv]}
+        if lv == 2 and kinds == {None}:  # provinces were split and renamed: read it alone
+            kinds = {split_kind(f)[0] for f in options[2] if f}
+        if len(kinds) == 1 and None not in kinds:
+            reading.kinds[i] = kinds.pop()
+        elif len(kinds - {None}) > 1:
+            reading.ambiguous.add(i)
+    return reading
+
+
+def _readings(parts: list[_Part], start: int) -> tuple[list[_Part], _Reading]:
+    """The best reading of the parts: villages first, then units; a last "village" whose whole
+    text is a commune's name ("Bản Phiệt") is also tried as that commune."""
+    admin = [i for i, p in enumerate(parts) if p.kind is None or p.kind in ADMIN_KINDS]
+    first = admin[0] if admin else len(parts)
+    if admin != list(range(first, len(parts))):
+        return parts, _Reading({}, set(), 0)  # units before a village: not a form we read
+    options = [(parts, first)]
+    if first and parts[first - 1].kind not in ADMIN_KINDS and parts[first - 1].text in _index().by_name[0]:
+        bare = [*parts[:first - 1], _Part(None, parts[first - 1].text), *parts[first:]]
+        options.append((bare, first - 1))
+    best: tuple[list[_Part], _Reading] | None = None
+    for candidate, cut in options:
+        village = candidate[cut - 1].kind if cut else None
+        reading = _read(candidate[cut:], start, village)
+        reading = _Reading({cut + i: k for i, k in reading.kinds.items()},
+                           {cut + i for i in reading.ambiguous}, reading.found)
+        if best is None or reading.found > best[1].found:
+            best = (candidate, reading)
+    assert best is not None
+    return best
+
+
+def normalize_place(text: str) -> Normalized:
+    """A place (cleaned, not empty) with unit kinds and facility names spelled out."""
+    prefix, start, rest = "", 0, text
+    for raw, norm, level in _FACILITY_PREFIXES:
+        if text.lower() == raw.lower() or text.lower().startswith(raw.lower() + " "):
+            prefix, start, rest = norm, level, text[len(raw):].strip()
+            break
+    parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
+    for i, kind in reading.kinds.items():
+        parts[i].kind = kind
+    value = ", ".join(p.text for p in parts)
+    value = f"{prefix} {value}".strip() if prefix else value
+    flags = []
+    if reading.kinds:
+        flags.append(normalized_flag("unit kinds completed from the list of administrative units"))
+    if reading.ambiguous:
+        flags.append(unknown_flag("place", "a unit written without its kind fits several kinds; kept as written"))
+    return Normalized(value, tuple(flags), not reading.ambiguous)

@@ -1,0 +1,164 @@
+"""The learned layout analyzer: the U-Net's maps (``models/layout.onnx``) in place of the
+classical ruling and ink analysis, the same template fitting after them.
+
+Rules: the horizontal and vertical rule maps, upsampled to the working image, feed the grid and
+template matching of :mod:`ocr.layout.classical`. Text lines: connected line cores (cut at
+vertical rules, joined along the line) are the instances; every pixel of the line map goes to
+its nearest core; each instance is outlined strip by strip like the ground truth. Printed text:
+components of the print map become title / header / other regions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from ocr.htr.bundle import ModelError, file_sha256, model_dir, session_options
+from ocr.layout.classical import ClassicalLayoutAnalyzer, PageStructure, lines_in_slots
+from ocr.layout.maps import MAP_CHANNELS, MapSpec
+
+MODEL_FILE = "layout.onnx"
+TASK = "layout"
+THRESHOLD = 0.5
+MIN_CORE = 10  # px at model scale: smaller core pieces are noise
+JOIN = 5  # px at model scale: core pieces this close along a line are one line
+REACH = 10  # px at model scale: line pixels farther than this from every core are dropped
+STRIP = 8  # px at model scale (16 px on a 2,000 px page, as the ground truth is traced)
+_EXPORT = "export one with `hotich export layout --checkpoint RUN/best.pt`, or use the classical analyzer"
+
+
+class LayoutModel:
+    """An open layout model: ONNX session, map channels and input spec from its metadata."""
+
+    def __init__(self, path: str | Path | None = None, threads: int | None = None) -> None:
+        self.path = Path(path) if path else model_dir() / MODEL_FILE
+        if not self.path.is_file():
+            raise ModelError(f"{self.path}: no layout model there; {_EXPORT}")
+        try:
+            self.session = ort.InferenceSession(str(self.path), session_options(threads),
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.path}: not a readable ONNX model ({exc}); {_EXPORT}") from exc
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("hotich.task") != TASK:
+            raise ModelError(f"{self.path}: not a layout model (task {meta.get('hotich.task')!r}); {_EXPORT}")
+        channels = json.loads(meta.get("hotich.channels", "[]"))
+        if channels != list(MAP_CHANNELS):
+            raise ModelError(f"{self.path}: predicts {channels}, this version reads {list(MAP_CHANNELS)}; {_EXPORT}")
+        self.spec = MapSpec(**json.loads(meta["hotich.input"]))
+        self.info = json.loads(meta.get("hotich.model", "{}"))
+        self.sha256 = file_sha256(self.path)
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        return {f"{TASK}:{self.info.get('name') or self.path.stem}": self.sha256}
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """Probabilities (C, h, w) at model scale (unpadded) of an RGB page."""
+        x = self.spec.tensor(image)
+        logits = self.session.run(["maps"], {"image": x})[0][0]
+        h, w = _scaled(self.spec, image)
+        return 1.0 / (1.0 + np.exp(-logits[:, :h, :w]))
+
+
+def _scaled(spec: MapSpec, image: np.ndarray) -> tuple[int, int]:
+    h, w = image.shape[:2]
+    s = spec.scale(w, h)
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(polygon, baseline) per handwritten line, in model-scale pixels (edges, not centres)."""
+    c = {name: probs[i] > threshold for i, name in enumerate(MAP_CHANNELS)}
+    rules = cv2.dilate(c["vrule"].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    core = (c["core"] & ~rules).astype(np.uint8)
+    core = cv2.morphologyEx(core, cv2.MORPH_CLOSE, np.ones((1, JOIN), np.uint8)) & ~rules
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(core.astype(np.uint8), connectivity=8)
+    keep = np.flatnonzero(stats[:, 4] >= MIN_CORE)
+    keep = keep[keep > 0]
+    if not keep.size:
+        return []
+    lut = np.zeros(n, np.int32)
+    lut[keep] = np.arange(1, keep.size + 1)
+    cores = lut[labels]
+    dist, nearest = cv2.distanceTransformWithLabels((cores == 0).astype(np.uint8), cv2.DIST_L2, 3,
+                                                    labelType=cv2.DIST_LABEL_CCOMP)
+    owner = np.zeros(int(nearest.max()) + 1, np.int32)
+    owner[nearest[cores > 0]] = cores[cores > 0]
+    inst = np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0)
+    out = []
+    for k in range(1, keep.size + 1):
+        x, y, w, h, _ = stats[keep[k - 1]]
+        x0, y0 = max(0, x - REACH), max(0, y - REACH)
+        x1, y1 = min(inst.shape[1], x + w + REACH), min(inst.shape[0], y + h + REACH)
+        traced = _trace(inst[y0:y1, x0:x1] == k, cores[y0:y1, x0:x1] == k)
+        if traced is not None:
+            out.append((traced[0] + [x0, y0], traced[1] + [x0, y0]))
+    return out
+
+
+def _trace(mask: np.ndarray, core: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Outline (upper edge left to right, lower edge back) and baseline (bottom of the core) of
+    one line's mask, per ``STRIP``-px column strip."""
+    cols = np.flatnonzero(mask.any(0))
+    if not cols.size:
+        return None
+    upper, lower, base = [], [], []
+    first, last = int(cols[0]), int(cols[-1])
+    for start in range(first, last + 1, STRIP):
+        end = min(start + STRIP, last + 1)
+        rows = np.flatnonzero(mask[:, start:end].any(1))
+        if not rows.size:
+            continue
+        upper += [(start, rows[0]), (end, rows[0])]
+        lower += [(start, rows[-1] + 1), (end, rows[-1] + 1)]
+        crow = np.flatnonzero(core[:, start:end].any(1))
+        if crow.size:
+            base.append(((start + end) / 2, crow[-1] + 1))
+    poly = np.array(upper + lower[::-1], float)
+    if not base:
+        base = [(first, lower[0][1]), (last + 1, lower[0][1])]
+    return poly, np.array(base, float)
+
+
+def printed_blocks(probs: np.ndarray, scale: tuple[float, float], threshold: float = THRESHOLD) -> list[np.ndarray]:
+    """Box polygons (working pixels) of the printed text blocks (words merged along the line)."""
+    mask = (probs[MAP_CHANNELS.index("print")] > threshold).astype(np.uint8)
+    mask = cv2.dilate(mask, np.ones((3, 9), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    sx, sy = scale
+    for x, y, w, h, area in stats[1:]:
+        if area < 20:
+            continue
+        out.append(np.array([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], float) * [sx, sy])
+    return out
+
+
+class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
+    """U-Net maps + template fitting; see the module docstring."""
+
+    name = "learned"
+
+    def __init__(self, model_path: str | Path | None = None, threads: int | None = None, deskew: bool = True,
+                 orientation: bool = False, threshold: float = THRESHOLD) -> None:
+        super().__init__(deskew=deskew, orientation=orientation)
+        self.model = LayoutModel(model_path, threads)
+        self.threshold = threshold
+
+    def page_structure(self, work: np.ndarray) -> PageStructure:
+        probs = self.model.predict(work)
+        h, w = work.shape[:2]
+        sx, sy = w / probs.shape[2], h / probs.shape[1]
+
+        def full(channel: str) -> np.ndarray:
+            p = cv2.resize(probs[MAP_CHANNELS.index(channel)], (w, h), interpolation=cv2.INTER_LINEAR)
+            return np.where(p > self.threshold, 255, 0).astype(np.uint8)
+
+        found = [(p * [sx, sy], b * [sx, sy]) for p, b in line_instances(probs, self.threshold)]
+        return PageStructure(full("hrule"), full("vrule"), lambda slots: lines_in_slots(found, slots, (h, w)),
+                             printed_blocks(probs, (sx, sy), self.threshold))

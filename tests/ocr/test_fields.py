@@ -1,0 +1,322 @@
+"""Field normalization by type: forms officers write, aliases, OCR-like typos, garbage, impossible dates."""
+
+import pytest
+
+from ocr.fields import FIELD_TYPES, normalize
+from ocr.fields.cleaning import clean
+from ocr.fields.fuzzy import weighted_distance
+from ocr.fields.number_words import parse_number
+
+
+def codes(result):
+    return [f.code for f in result.flags]
+
+
+# --- all types ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field_type", FIELD_TYPES)
+@pytest.mark.parametrize("raw", ["", "   ", " , ", "-"])
+def test_empty_is_none_without_flags(field_type, raw):
+    result = normalize(field_type, raw, year=1999)
+    assert result.value is None and result.flags == () and result.confident
+
+
+def test_cleaning_nfc_spaces_and_stray_punctuation():
+    decomposed = "Nguye\u0302\u0303n"  # NFD
+    assert clean(f"  ,{decomposed}   Văn\tAn. ") == "Nguyễn Văn An"
+    assert clean("Đã cấp bản sao.", keep_final_dot=True) == "Đã cấp bản sao."
+    assert clean("(Đăng ký lại (sổ gốc bị mất)") == "Đăng ký lại (sổ gốc bị mất)"
+    assert clean("H’Hen Niê") == "H'Hen Niê"
+
+
+def test_unknown_field_type_names_the_known_ones():
+    with pytest.raises(ValueError, match="date_words"):
+        normalize("birthday", "1/1/1999")
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("HOÀNG THỊ TRÂM", "Hoàng Thị Trâm"),
+    ("nguyễn  văn   an", "Nguyễn Văn An"),
+    ("H'HEN NIÊ", "H'Hen Niê"),
+    ("Y BIH ÊBAN", "Y Bih Êban"),
+    ("KSOR H'BRE", "Ksor H'Bre"),
+    ("THẠCH THỊ SA RƯƠN", "Thạch Thị Sa Rươn"),
+    ("Giàng A Páo", "Giàng A Páo"),
+])
+def test_names_in_name_case(raw, value):
+    result = normalize("name", raw)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+def test_name_with_digits_is_kept_but_not_confident():
+    result = normalize("name", "Nguyễn V4n An")
+    assert result.value == "Nguyễn V4n An" and not result.confident
+    assert codes(result) == ["unknown_name"]
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("29/12/1998", "1998-12-29"),
+    ("5/3/1999", "1999-03-05"),
+    ("05.03.1999", "1999-03-05"),
+    ("5-3-1999", "1999-03-05"),
+    ("ngày 5 tháng 3 năm 1999", "1999-03-05"),
+    ("Ngày 05 tháng 03 năm 1999", "1999-03-05"),
+    ("1965", "1965"),
+    ("năm 1965", "1965"),
+    ("3/1999", "1999-03"),
+    ("tháng 3 năm 1999", "1999-03"),
+    ("29 / 12 / 1998.", "1998-12-29"),
+    ("29/02/2000", "2000-02-29"),
+])
+def test_numeric_dates(raw, value):
+    result = normalize("date", raw, year=1999)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+@pytest.mark.parametrize("raw, book_year, value", [
+    ("12-03-45", 1999, "1945-03-12"),
+    ("12/03/99", 1999, "1999-03-12"),
+    ("1/1/00", 1999, "2000-01-01"),  # the day after the book's year: a registration across New Year
+    ("3/1/04", 2004, "2004-01-03"),
+    ("3/1/04", 2002, "1904-01-03"),  # never a date after the book
+])
+def test_two_digit_years_read_with_the_book_year(raw, book_year, value):
+    result = normalize("date", raw, year=book_year)
+    assert result.value == value and result.confident
+    assert codes(result) == ["normalized"] and str(book_year) in result.flags[0].message
+    assert raw not in result.flags[0].message  # no personal data in flags
+
+
+def test_two_digit_year_without_book_year_is_not_confident():
+    result = normalize("date", "12/03/45")
+    assert result.value == "1945-03-12" and not result.confident
+
+
+@pytest.mark.parametrize("raw", ["31/02/1999", "29/02/1999", "31/04/2001", "12/13/1999", "0/5/1999", "1/1/1700"])
+def test_impossible_dates_have_no_value(raw):
+    result = normalize("date", raw, year=1999)
+    assert result.value is None and not result.confident and codes(result) == ["invalid_date"]
+
+
+@pytest.mark.parametrize("raw", ["hôm qua", "12/ab/1999", "????", "1999/12"])
+def test_garbage_dates_have_no_value(raw):
+    result = normalize("date", raw, year=1999)
+    assert result.value is None and not result.confident and codes(result) == ["unknown_date"]
+
+
+def test_letters_that_look_like_digits_are_read_but_flagged():
+    result = normalize("date", "l2/O3/1999", year=1999)
+    assert result.value == "1999-03-12" and not result.confident and "normalized" in codes(result)
+
+
+# --- dates in words ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Ngày mồng bảy tháng một năm một nghìn chín trăm chín mươi chín", "1999-01-07"),
+    ("ngày mùng năm tháng giêng năm một ngàn chín trăm chín mươi tám", "1998-01-05"),
+    ("Ngày năm tháng năm năm hai nghìn linh năm", "2005-05-05"),
+    ("ngày mười lăm tháng tư năm hai nghìn không trăm linh ba", "2003-04-15"),
+    ("ngày hai mươi lăm tháng mười hai năm hai nghìn lẻ bốn", "2004-12-25"),
+    ("ngày hai mươi nhăm tháng chạp năm một nghìn chín trăm bảy mươi", "1970-12-25"),
+    ("ngày hai mươi mốt tháng mười một năm hai nghìn mười hai", "2012-11-21"),
+    ("ngày ba mươi mốt tháng bảy năm một nghìn chín trăm bốn mươi tư", "1944-07-31"),
+    ("Năm một nghìn chín trăm sáu mươi lăm", "1965"),
+    ("năm hai nghìn", "2000"),
+])
+def test_dates_in_words(raw, value):
+    result = normalize("date_words", raw, year=1999)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+def test_number_words_parser():
+    assert parse_number("một nghìn chín trăm chín mươi tám".split()) == 1998
+    assert parse_number("hai nghìn không trăm linh ba".split()) == 2003
+    assert parse_number("hai nghìn lẻ ba".split()) == 2003
+    assert parse_number("mười".split()) == 10
+    assert parse_number("hai mươi tư".split()) == 24
+    assert parse_number("chín mươi".split()) == 90
+    assert parse_number("hai mười".split()) is None
+    assert parse_number("ba ba".split()) is None
+    assert parse_number("một nghìn hai nghìn".split()) is None
+
+
+def test_misspelt_number_words_are_corrected_and_flagged():
+    result = normalize("date_words", "ngày mồng bay tháng mot năm một nghìn chín trăm chín mươi chín", year=1999)
+    assert result.value == "1999-01-07" and not result.confident
+    assert codes(result) == ["normalized"] and "bay -> bảy" in result.flags[0].message
+
+
+@pytest.mark.parametrize("raw, code", [
+    ("ngày ba mươi tháng hai năm hai nghìn", "invalid_date"),
+    ("ngày bốn mươi tháng ba năm hai nghìn", "invalid_date"),
+    ("tháng mười ba năm hai nghìn", "invalid_date"),
+    ("hôm nay trời đẹp quá", "unknown_date"),
+    ("ngày tháng năm", "unknown_date"),
+])
+def test_impossible_or_unreadable_dates_in_words(raw, code):
+    result = normalize("date_words", raw, year=2000)
+    assert result.value is None and not result.confident and codes(result) == [code]
+
+
+def test_date_words_field_holding_digits_reads_them():
+    assert normalize("date_words", "7/1/1999").value == "1999-01-07"
+
+
+# --- closed sets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field_type, raw, value", [
+    ("ethnicity", "Mèo", "Mông"),
+    ("ethnicity", "khmer", "Khơ Me"),
+    ("ethnicity", "Ra-đê", "Ê Đê"),
+    ("ethnicity", "Cao Lan", "Sán Chay"),
+    ("nationality", "VN", "Việt Nam"),
+    ("nationality", "V.Nam", "Việt Nam"),
+    ("gender", "Trai", "Nam"),
+    ("gender", "gái", "Nữ"),
+    ("relationship", "Má", "Mẹ"),
+    ("relationship", "Bố", "Cha"),
+])
+def test_aliases_give_the_official_name_with_a_flag(field_type, raw, value):
+    result = normalize(field_type, raw)
+    assert result.value == value and result.confident
+    assert codes(result) == ["normalized"] and raw in result.flags[0].message
+
+
+@pytest.mark.parametrize("field_type, raw, value", [
+    ("ethnicity", "KINH", "Kinh"), ("gender", "nữ", "Nữ"), ("nationality", "việt nam", "Việt Nam"),
+    ("ethnicity", "Khơ-Me", "Khơ Me"), ("relationship", "bà nội", "Bà nội"),
+])
+def test_official_names_in_another_case_need_no_flag(field_type, raw, value):
+    result = normalize(field_type, raw)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+@pytest.mark.parametrize("field_type, raw, value", [
+    ("ethnicity", "Kinb", "Kinh"),
+    ("ethnicity", "Tay", "Tày"),
+    ("ethnicity", "Mường.", "Mường"),
+    ("ethnicity", "Nùnq", "Nùng"),
+    ("nationality", "Viêt Nam", "Việt Nam"),
+    ("nationality", "Viet Nam", "Việt Nam"),
+    ("nationality", "Trung Quôc", "Trung Quốc"),
+    ("gender", "Nư", "Nữ"),
+    ("relationship", "Ông ngoai", "Ông ngoại"),
+])
+def test_ocr_typos_are_read_as_the_closest_spelling(field_type, raw, value):
+    result = normalize(field_type, raw)
+    assert result.value == value and result.confident
+
+
+@pytest.mark.parametrize("field_type, raw", [
+    ("ethnicity", "Xyzzy"), ("ethnicity", "12345"), ("nationality", "Atlantis"),
+    ("gender", "Ba"), ("relationship", "Hàng xóm"),
+])
+def test_garbage_is_kept_and_not_confident(field_type, raw):
+    result = normalize(field_type, raw)
+    assert result.value == raw and not result.confident
+    assert codes(result) == [f"unknown_{field_type}"]
+
+
+def test_ambiguous_spelling_is_not_guessed():
+    tie = normalize("ethnicity", "Hra")  # one edit from both "Hoa" and "Hrê"
+    assert tie.value == "Hra" and not tie.confident and codes(tie) == ["unknown_ethnicity"]
+    assert "equally close" in tie.flags[0].message
+    short = normalize("relationship", "Ch")  # too short to be read as "Chú", "Chị" or "Cô"
+    assert short.value == "Ch" and not short.confident
+    # a lost tone mark costs half an edit: "Thai" is "Thái", not "Tày" or "Thổ"
+    assert normalize("ethnicity", "Thai").value == "Thái"
+
+
+def test_tone_mark_errors_cost_half_an_edit():
+    assert weighted_distance("viêt", "việt") == 0.5
+    assert weighted_distance("kinb", "kinh") == 1.0
+    assert weighted_distance("dao", "đào") == 1.0
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("1/99", "1"), ("Số 12", "12"), ("số: 12", "12"), ("12/KS", "12"), ("003", "3"),
+    ("12/1999", "12"), ("12/QĐ-UB", "12"), ("45", "45"), ("12a", "12a"),
+])
+def test_registration_numbers(raw, value):
+    result = normalize("number", raw, year=1999)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+def test_number_misread_letters_and_garbage():
+    looks = normalize("number", "l2/99")
+    assert looks.value == "12" and not looks.confident and codes(looks) == ["normalized"]
+    bad = normalize("number", "không rõ")
+    assert bad.value == "không rõ" and not bad.confident and codes(bad) == ["unknown_number"]
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Thôn 4, xã Tân Lập, huyện Đan Phượng", "Thôn 4, Xã Tân Lập, Huyện Đan Phượng"),
+    ("Thôn 4, x. Tân Lập, h. Đan Phượng, t. Hà Tây", "Thôn 4, Xã Tân Lập, Huyện Đan Phượng, Tỉnh Hà Tây"),
+    ("Tổ 5, P.5, Q.3", "Tổ 5, Phường 5, Quận 3"),
+    ("TDP 7, TT. Phùng", "Tổ dân phố 7, Thị trấn Phùng"),
+    ("Tại nhà", "Tại nhà"),
+])
+def test_places_with_kinds_written_are_spelled_out_without_flags(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and result.confident and result.flags == ()
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Tân Lập, Đan Phượng, Hà Tây", "Xã Tân Lập, Huyện Đan Phượng, Tỉnh Hà Tây"),
+    ("Thôn Đông - Tân Lập - Đan Phượng", "Thôn Đông, Xã Tân Lập, Huyện Đan Phượng"),
+    ("TYT Tân Lập - Đan Phượng", "Trạm y tế Xã Tân Lập, Huyện Đan Phượng"),
+    ("BVĐK Hà Tây", "Bệnh viện đa khoa Tỉnh Hà Tây"),
+    ("Bản Phiệt - Bảo Thắng - Lào Cai", "Xã Bản Phiệt, Huyện Bảo Thắng, Tỉnh Lào Cai"),
+])
+def test_bare_unit_names_get_their_kind_when_certain(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and result.confident
+    assert "normalized" in codes(result)
+
+
+def test_bare_unit_name_fitting_several_kinds_is_kept():
+    result = normalize("place", "Tân Lập")  # a Xã, a Phường and a Thị trấn of that name exist
+    assert result.value == "Tân Lập" and not result.confident and codes(result) == ["unknown_place"]
+    # "Tỉnh Cần Thơ" in 1999, "Thành phố Cần Thơ" now: the province keeps its bare name
+    old = normalize("place", "Thạnh Tiến, Vĩnh Thạnh, Cần Thơ")
+    assert old.value == "Xã Thạnh Tiến, Huyện Vĩnh Thạnh, Cần Thơ" and not old.confident
+
+
+def test_a_dash_inside_a_unit_name_is_not_a_separator():
+    result = normalize("place", "Thôn 2 - Điện Minh - Điện Bàn - Quảng Nam - Đà Nẵng")
+    parts = result.value.split(", ")
+    assert len(parts) == 4 and parts[0] == "Thôn 2" and parts[-1] == "Tỉnh Quảng Nam - Đà Nẵng"
+    assert normalize("place", "xã Điện Minh, tỉnh Quảng Nam - Đà Nẵng").value == "Xã Điện Minh, Tỉnh Quảng Nam - Đà Nẵng"
+
+
+def test_unit_names_are_never_changed():
+    assert normalize("place", "xã Tân Lập, tỉnh Hà Tây").value == "Xã Tân Lập, Tỉnh Hà Tây"
+    assert normalize("place", "Xóm Chùa, Atlantis").value == "Xóm Chùa, Atlantis"
+
+
+# --- text and signatures ----------------------------------------------------------------------
+
+
+def test_text_is_cleaned_and_a_lone_time_is_hh_mm():
+    assert normalize("text", "  Đã cấp   bản sao ").value == "Đã cấp bản sao"
+    assert normalize("text", "Cải chính họ tên theo QĐ số 12/QĐ-UB ngày 3/4/2005").value.endswith("3/4/2005")
+    assert normalize("text", "7 giờ 30 phút").value == "07:30"
+    assert normalize("text", "14h05").value == "14:05"
+    assert normalize("text", "9 giờ").value == "09:00"
+    assert not normalize("text", "25 giờ 70").confident
+    assert normalize("signature", "Trần Văn Bình").value == "Trần Văn Bình"

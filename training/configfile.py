@@ -1,0 +1,46 @@
+"""Experiment configs: defaults, then a YAML file, then dotted ``--set key=value`` overrides and
+the seed, validated once by a pydantic model (unknown keys are an error)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
+    node = tree
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"--set {key}: {part} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``key.path=value`` with the value read as YAML (numbers, booleans, lists)."""
+    if "=" not in item:
+        raise ValueError(f"an override is key.path=value, not {item!r}")
+    key, raw = item.split("=", 1)
+    return key.strip(), yaml.safe_load(raw)
+
+
+def read_config(schema: type[M], path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
+                seed: int | None = None) -> M:
+    """Defaults, then the YAML file, then ``key=value`` overrides and the seed; one validation."""
+    tree: dict[str, Any] = {}
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a config is a mapping of sections")
+        tree = loaded
+    for item in overrides:
+        _set_dotted(tree, *parse_override(item))
+    if seed is not None:
+        _set_dotted(tree, "train.seed", seed)
+    return schema.model_validate(tree)

@@ -1,0 +1,66 @@
+"""Typed configuration of a layout-model experiment (see configs/layout/unet.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocr.layout.maps import MAP_CHANNELS
+from training.configfile import read_config
+from training.layout.model import UNetConfig
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    """Rendered pages (``training.layout.data``): how many, from which seed, how they are cut."""
+
+    dir: Path = Path("runs/layout-data")
+    pages_per_template: int = Field(100, gt=0)
+    seed: int = 7000
+    val_pages: int = Field(21, ge=0)  # held out of training, spread over the templates
+    crop: int = Field(448, gt=0)
+    batch_size: int = Field(4, gt=0)
+
+
+class LossConfig(_Strict):
+    """Per-channel BCE (positive weights in ``MAP_CHANNELS`` order) plus soft Dice."""
+
+    pos_weight: tuple[float, ...] = (3.0, 3.0, 2.0, 1.0, 2.0)
+    dice: float = Field(1.0, ge=0)
+
+
+class OptimConfig(_Strict):
+    lr: float = Field(3e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    warmup: float = Field(0.05, ge=0, lt=1)
+
+
+class TrainConfig(_Strict):
+    steps: int = Field(1200, gt=0)
+    eval_every: int = Field(100, gt=0)
+    ckpt_every: int = Field(50, gt=0)
+    log_every: int = Field(10, gt=0)
+    threads: int = Field(2, gt=0)
+    seed: int = 0
+
+
+class LayoutExperiment(_Strict):
+    model: UNetConfig = Field(default_factory=UNetConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    loss: LossConfig = Field(default_factory=LossConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    def model_post_init(self, __context) -> None:
+        if len(self.loss.pos_weight) != len(MAP_CHANNELS) or self.model.out_channels != len(MAP_CHANNELS):
+            raise ValueError(f"the layout model predicts {len(MAP_CHANNELS)} maps ({', '.join(MAP_CHANNELS)}): "
+                             "model.out_channels and loss.pos_weight must have that many")
+
+
+def load_layout_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
+                       seed: int | None = None) -> LayoutExperiment:
+    return read_config(LayoutExperiment, path, overrides, seed)

@@ -1,0 +1,201 @@
+"""Training loop of the layout U-Net: random crops of rendered pages with photometric and scale
+augmentation, BCE + Dice per map, cosine schedule, pixel F1 per map on held-out pages, exact
+resume from ``last.pt``, metrics JSONL and PNG curves."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ocr.layout.maps import MAP_CHANNELS, MapSpec
+from training.curves import plot_metrics
+from training.layout.config import LayoutExperiment
+from training.layout.data import write_dataset
+from training.layout.model import UNet, count_params
+
+
+def split_pages(files: list[Path], val_pages: int) -> tuple[list[Path], list[Path]]:
+    """(train, val): ``val_pages`` files spread evenly over the sorted list (every template)."""
+    files = sorted(files)
+    if not val_pages:
+        return files, []
+    pick = set(np.linspace(0, len(files) - 1, val_pages).round().astype(int).tolist())
+    return [f for i, f in enumerate(files) if i not in pick], [f for i, f in enumerate(files) if i in pick]
+
+
+def load_page(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as z:
+        return z["image"], z["maps"]
+
+
+def augment(image: np.ndarray, maps: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Scale jitter (both), then light, contrast, gamma, colour cast and noise (image only)."""
+    s = float(rng.uniform(0.85, 1.15))
+    size = (max(8, round(image.shape[1] * s)), max(8, round(image.shape[0] * s)))
+    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    maps = np.dstack([cv2.resize(maps[..., i:i + 4], size, interpolation=cv2.INTER_LINEAR)
+                      for i in range(0, maps.shape[2], 4)]).reshape(size[1], size[0], -1)
+    x = image.astype(np.float32) / 255.0
+    x = (x - 0.5) * rng.uniform(0.6, 1.3) + 0.5 + rng.uniform(-0.15, 0.15)
+    x = np.clip(x, 0, 1) ** rng.uniform(0.7, 1.4)
+    x = x * rng.uniform(0.85, 1.1, size=3)
+    x = x + rng.normal(0, rng.uniform(0, 0.04), x.shape)
+    return np.clip(x, 0, 1).astype(np.float32), maps
+
+
+def crop(image: np.ndarray, maps: np.ndarray, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A ``size`` square (padded with white paper / empty maps where the page is smaller)."""
+    h, w = image.shape[:2]
+    y, x = int(rng.integers(0, max(1, h - size + 1))), int(rng.integers(0, max(1, w - size + 1)))
+    img = np.ones((size, size, 3), np.float32)
+    mp = np.zeros((size, size, maps.shape[2]), np.uint8)
+    part = image[y:y + size, x:x + size]
+    img[:part.shape[0], :part.shape[1]] = part
+    mp[:part.shape[0], :part.shape[1]] = maps[y:y + size, x:x + size]
+    return img, mp
+
+
+def layout_loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: torch.Tensor, dice: float) -> torch.Tensor:
+    bce = F.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight[None, :, None, None])
+    if not dice:
+        return bce
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum((0, 2, 3))
+    soft = 1 - (2 * inter + 1) / (p.sum((0, 2, 3)) + target.sum((0, 2, 3)) + 1)
+    return bce + dice * soft.mean()
+
+
+class LayoutRun:
+    """One training run in its folder: data, state, metrics log, checkpoints and plots."""
+
+    def __init__(self, cfg: LayoutExperiment, out: Path, resume: bool = False, quiet: bool = False) -> None:
+        self.cfg, self.out, self.quiet = cfg, Path(out), quiet
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.spec = MapSpec()
+        torch.manual_seed(cfg.train.seed)
+        torch.set_num_threads(cfg.train.threads)
+        self.model = UNet(cfg.model)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+        steps, warm = cfg.train.steps, max(1, int(cfg.optim.warmup * cfg.train.steps))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda k: min(1.0, (k + 1) / warm) * (
+            0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, max(0, k - warm) / max(1, steps - warm))))))
+        self.step, self.best = 0, -1.0
+        self._pages: dict[Path, tuple[np.ndarray, np.ndarray]] = {}  # decompressed once (~6 MB a page)
+        if resume and (self.out / "last.pt").exists():
+            state = torch.load(self.out / "last.pt", map_location="cpu", weights_only=False)
+            if LayoutExperiment.model_validate(state["config"]).model != cfg.model:
+                raise ValueError(f"{self.out / 'last.pt'}: the checkpoint's model differs from the config")
+            self.model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optimizer"])
+            self.sched.load_state_dict(state["scheduler"])
+            self.step, self.best = state["step"], state["best"]
+        elif not resume:
+            (self.out / "metrics.jsonl").unlink(missing_ok=True)
+        (self.out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
+
+    def prepare(self) -> None:
+        d = self.cfg.data
+        write_dataset(d.dir, d.pages_per_template, d.seed)
+        files = sorted(d.dir.glob("*.npz"))
+        if not files:
+            raise FileNotFoundError(f"no rendered pages in {d.dir}")
+        self.train_files, self.val_files = split_pages(files, d.val_pages)
+
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch of ``step``: the same for the same seed and step (exact resume)."""
+        d = self.cfg.data
+        rng = np.random.default_rng([self.cfg.train.seed, step])
+        imgs, maps = [], []
+        for k in rng.choice(len(self.train_files), d.batch_size, replace=False):
+            f = self.train_files[k]
+            if f not in self._pages:
+                self._pages[f] = load_page(f)
+            image, target = self._pages[f]
+            image, target = augment(image, target, rng)
+            i, m = crop(image, target, d.crop, rng)
+            imgs.append(i.transpose(2, 0, 1))
+            maps.append(m.transpose(2, 0, 1))
+        return torch.from_numpy(np.stack(imgs)), torch.from_numpy(np.stack(maps).astype(np.float32) / 255.0)
+
+    def evaluate(self) -> dict[str, float]:
+        """Pixel F1 per map (threshold 0.5) over the held-out pages, whole pages at model scale."""
+        self.model.eval()
+        tp = np.zeros(len(MAP_CHANNELS))
+        fp, fn = tp.copy(), tp.copy()
+        with torch.no_grad():
+            for f in self.val_files:
+                image, target = load_page(f)
+                x = torch.from_numpy(self.spec.tensor(image))
+                h, w = target.shape[:2]
+                pred = (self.model(x)[0, :, :h, :w] > 0).numpy()
+                truth = target.transpose(2, 0, 1) > 127
+                tp += (pred & truth).sum((1, 2))
+                fp += (pred & ~truth).sum((1, 2))
+                fn += (~pred & truth).sum((1, 2))
+        self.model.train()
+        f1 = 2 * tp / np.maximum(1, 2 * tp + fp + fn)
+        out = {f"f1_{name}": float(v) for name, v in zip(MAP_CHANNELS, f1)}
+        out["f1_mean"] = float(f1.mean())
+        return out
+
+    def _save(self, name: str) -> None:
+        state = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+                 "scheduler": self.sched.state_dict(), "step": self.step, "best": self.best,
+                 "config": self.cfg.model_dump(mode="json"), "input": self.spec.to_dict(),
+                 "channels": list(MAP_CHANNELS), "params": count_params(self.model),
+                 "data": {"pages": len(self.train_files) + len(self.val_files), "val": len(self.val_files),
+                          "dir": str(self.cfg.data.dir), "seed": self.cfg.data.seed,
+                          "pages_per_template": self.cfg.data.pages_per_template}}
+        tmp = self.out / f"{name}.tmp"
+        torch.save(state, tmp)
+        tmp.replace(self.out / name)
+
+    def _log(self, record: dict[str, Any]) -> None:
+        with (self.out / "metrics.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def train(self) -> dict[str, Any]:
+        cfg = self.cfg.train
+        if not hasattr(self, "train_files"):
+            self.prepare()
+        pos_weight = torch.tensor(self.cfg.loss.pos_weight)
+        self.model.train()
+        bar = tqdm(total=cfg.steps, initial=self.step, desc="train layout", disable=self.quiet, dynamic_ncols=True)
+        losses: list[float] = []
+        t0, record = time.perf_counter(), {}
+        while self.step < cfg.steps:
+            x, y = self.batch(self.step)
+            loss = layout_loss(self.model(x), y, pos_weight, self.cfg.loss.dice)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.sched.step()
+            self.step += 1
+            losses.append(float(loss.detach()))
+            bar.update(1)
+            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                record = {"step": self.step, "loss": sum(losses) / len(losses), "lr": self.sched.get_last_lr()[0],
+                          "sec": time.perf_counter() - t0}
+                bar.set_postfix(loss=f"{record['loss']:.3f}")
+                losses = []
+                if (self.step % cfg.eval_every == 0 or self.step == cfg.steps) and self.val_files:
+                    record.update(self.evaluate())
+                    if record["f1_mean"] > self.best:
+                        self.best = record["f1_mean"]
+                        self._save("best.pt")
+                    bar.write(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+                self._log(record)
+            if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps:
+                self._save("last.pt")
+                plot_metrics(self.out, {"loss": ["loss"], "f1": [f"f1_{c}" for c in MAP_CHANNELS]})
+        bar.close()
+        return record
