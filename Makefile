@@ -3,24 +3,52 @@
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
-DEMO_OUT ?= samples
+DEMO_OUT ?= out/demo
+# The bundled sample book: two generated pages (one spread) of a 2004 birth register, with truth.
+SAMPLE_BOOK := examples/ks_1999
 
-.PHONY: setup demo test bench-deps bench-layout clean
+.PHONY: setup demo test bench-deps browser-deps label-studio serve bench-layout clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[train,bench,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[train,bench,dev,serve,annotate]"
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-demo: setup
-	$(VENV)/bin/hotich synth --template all --pages 2 --seed 0 --out $(DEMO_OUT) --preview
-	@echo "Pages, ground truth and $(DEMO_OUT)/contact_sheet.png written to $(DEMO_OUT)/"
+# Label Studio (the annotation server) in its own virtual environment: about 1 GB of Django and
+# more that must not mix with the project's packages. The annotation tests start it.
+LS_VENV := .venv-ls
+LS_STAMP := $(LS_VENV)/.installed
+LABEL_STUDIO_VERSION ?= 1.23.2
 
-test: setup
-	$(VENV)/bin/python -m pytest -q -n 2 tests
+$(LS_STAMP):
+	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/pip install --quiet "label-studio==$(LABEL_STUDIO_VERSION)"
+	touch $(LS_STAMP)
+
+label-studio: $(LS_STAMP)
+
+demo: setup
+	$(VENV)/bin/hotich draft $(SAMPLE_BOOK)/*.jpg --template ks_1999 --year 2004 --volume 01 \
+	  --unit "Tỉnh Thái Nguyên,Huyện Phú Lương,Xã Hợp Thành" --out $(DEMO_OUT)
+	@echo "Drafts (JSON, PAGE-XML), record files, KS.xlsx and summary.json written to $(DEMO_OUT)/"
+
+test: setup browser-deps label-studio
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup tests
+
+# The review workbench with sample books drafted on first start (prints how to log in).
+serve: setup
+	$(VENV)/bin/hotich serve
+
+# Debian's chromium for the workbench's browser tests (playwright drives it; no browser downloads).
+# Idempotent; without root and without chromium it only warns (those tests then skip, saying why).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "warning: chromium is missing and installing it needs root (apt-get install chromium); the browser tests will be skipped"; fi
 
 # Debian packages for the Tesseract baseline of `hotich bench htr` (needs root; not run by `test`).
 bench-deps:  # Debian packages for `hotich bench htr` (root)
@@ -39,4 +67,4 @@ bench-layout: setup
 	$(VENV)/bin/hotich eval layout --data $(LAYOUT_EVAL) --analyzer learned --analyzer classical
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT)
+	rm -rf $(VENV) $(LS_VENV) $(DEMO_OUT)

@@ -41,6 +41,8 @@ class _PluginGroup(click.Group):
 def _unavailable(name: str, target: str, exc: ImportError) -> click.Command:
     """A command standing in for one whose package cannot be imported; it says what to install."""
     extra = "synth" if target.startswith("training.synth") else "bench" if ".bench" in target else "train"
+    extra = "annotate" if target.startswith("annotation") else extra
+    extra = "serve" if target.startswith("serving") else extra
 
     @click.command(name, context_settings={"ignore_unknown_options": True}, add_help_option=False,
                    help=f"(unavailable: pip install -e '.[{extra}]')")

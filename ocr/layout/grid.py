@@ -8,6 +8,7 @@ for by blending its neighbours.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -35,7 +36,7 @@ class Curve:
     def hi(self) -> float:
         return float(self.t[-1])
 
-    @property
+    @cached_property
     def mid(self) -> float:
         return float(np.median(self.v))
 

@@ -150,6 +150,11 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
         self.model = LayoutModel(model_path, threads)
         self.threshold = threshold
 
+    @property
+    def models(self) -> dict[str, str]:
+        """``{model id: sha256}`` for the drafts' provenance."""
+        return self.model.provenance
+
     def page_structure(self, work: np.ndarray) -> PageStructure:
         probs = self.model.predict(work)
         h, w = work.shape[:2]

@@ -116,3 +116,26 @@ def test_init_starts_from_another_runs_weights(tmp_path: Path) -> None:
         assert torch.equal(value, first[key]), key
     with pytest.raises(ValueError):
         Run(tiny("model.neck.hidden=8"), tmp_path / "c", quiet=True, init=tmp_path / "a" / "last.pt")
+
+
+def test_line_sets_join_the_mix_at_their_share(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    rows = []
+    for i, text in enumerate(["Nguyễn Văn An", "Kinh", "12/3/1999", "Việt Nam"]):
+        img = np.full((40, 200), 230, np.uint8)
+        cv2.putText(img, f"line {i}", (5, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 20, 2)
+        cv2.imwrite(str(tmp_path / f"{i}.png"), img)
+        rows.append(f"{i}.png\t{text}\n")
+    (tmp_path / "labels.tsv").write_text("".join(rows), encoding="utf-8")
+    cfg = tiny("data.real_share=0.0", f"data.line_sets=[{{labels: '{tmp_path / 'labels.tsv'}', share: 0.75}}]",
+               "data.bucket_batches=8")
+    groups = [LineStream(cfg.data, cfg.input.spec(), default_charset(), [], seed=1).group(g)[0] for g in range(4)]
+    sources = [s for batches in groups for b in batches for s in b.sources]
+    share = sources.count(f"set:{tmp_path.name}") / len(sources)
+    assert 0.6 < share < 0.9 and "synth" in sources
+    texts = {t for batches in groups for b in batches for t, s in zip(b.texts, b.sources) if s != "synth"}
+    assert texts <= {"Nguyễn Văn An", "Kinh", "12/3/1999", "Việt Nam"}
+    with pytest.raises(ValueError, match="add up to at most 1"):
+        tiny("data.real_share=0.5", f"data.line_sets=[{{labels: '{tmp_path / 'labels.tsv'}', share: 0.6}}]")

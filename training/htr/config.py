@@ -92,9 +92,18 @@ class SynthConfig(_Strict):
     templates: list[str] = Field(default_factory=list)   # empty: every template
 
 
+class LineSetConfig(_Strict):
+    """A labelled line set (``labels.tsv``: image path relative to its folder, TAB, text), such as
+    `hotich synth lines` crops of rendered pages or a Label Studio pull, and its share of lines."""
+
+    labels: str
+    share: float = Field(gt=0.0, le=1.0)
+
+
 class DataConfig(_Strict):
     real_root: str = "../shared/data/htr-real"
-    real_share: float = Field(0.5, ge=0.0, le=1.0)     # of training lines; the rest synthetic
+    real_share: float = Field(0.5, ge=0.0, le=1.0)     # of training lines; then the line sets, the rest synthetic
+    line_sets: list[LineSetConfig] = Field(default_factory=list)
     dev_lines: int = Field(200, ge=0)                   # held out of the real train split
     dev_synth_lines: int = Field(200, ge=0)
     real_limit: int | None = None                       # use at most this many real lines
@@ -128,6 +137,13 @@ class ExperimentConfig(_Strict):
     data: DataConfig = Field(default_factory=DataConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="after")
+    def _check_shares(self) -> "ExperimentConfig":
+        total = self.data.real_share + sum(ls.share for ls in self.data.line_sets)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"data.real_share plus the line sets' shares is {total:.2f}; they must add up to at most 1")
+        return self
 
     @model_validator(mode="after")
     def _check_downsample(self) -> "ExperimentConfig":

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
+from ocr.evaluation.htr import read_labels
 from ocr.htr.charset import Charset
 from ocr.htr.preprocess import InputSpec, batch_lines, resize_line
 from training.htr.augment import augment_line, compose_on_paper
@@ -48,16 +49,24 @@ class Batch:
     sources: list[str]
 
 
-def load_real(root: Path, rows: list[tuple[str, str]], height: int = STORE_HEIGHT) -> list[LineImage]:
-    """Real line images of ``rows`` read from ``root``, scaled to ``height``."""
+def load_real(root: Path, rows: list[tuple[str, str]], height: int = STORE_HEIGHT,
+              source: str = "real") -> list[LineImage]:
+    """Line images of ``rows`` read from ``root``, scaled to ``height``."""
     lines = []
     for rel, text in rows:
         img = cv2.imread(str(root / rel), cv2.IMREAD_GRAYSCALE)
         if img is None:
             raise FileNotFoundError(root / rel)
         w = max(1, round(img.shape[1] * height / img.shape[0]))
-        lines.append(LineImage(cv2.resize(img, (w, height), interpolation=cv2.INTER_AREA), text, "real"))
+        lines.append(LineImage(cv2.resize(img, (w, height), interpolation=cv2.INTER_AREA), text, source))
     return lines
+
+
+def load_line_set(labels: Path) -> list[LineImage]:
+    """The lines of a labels.tsv (paths relative to its folder), kept in memory like real lines;
+    their source is ``set:<folder name>``."""
+    rows = [(r.rel, r.text) for r in read_labels(labels)]
+    return load_real(labels.parent, rows, source=f"set:{labels.parent.name}")
 
 
 def dev_split(rows: list[tuple[str, str]], n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -117,6 +126,8 @@ class LineStream:
     def __init__(self, cfg: DataConfig, spec: InputSpec, charset: Charset, real: list[LineImage], seed: int) -> None:
         self.cfg, self.spec, self.charset, self.seed = cfg, spec, charset, seed
         self.real = [ln for ln in real if charset.covers(ln.text)]
+        self.sets = [(ls.share, [ln for ln in load_line_set(Path(ls.labels)) if charset.covers(ln.text)])
+                     for ls in cfg.line_sets]
         self.skipped: Counter[str] = Counter()
         if len(self.real) < len(real):
             self.skipped["real: text outside the charset"] = len(real) - len(self.real)
@@ -124,15 +135,26 @@ class LineStream:
 
     def _line(self, rng: np.random.Generator, synth: SynthLines) -> LineImage:
         while True:
-            if self.real and rng.random() < self.cfg.real_share:
-                base = self.real[int(rng.integers(len(self.real)))]
-            else:
+            base = self._stored(rng) if self.real or self.sets else None
+            if base is None:
                 made = synth.line()
                 if made is None:
                     continue
                 base = made
             img = augment_line(base.image, self.cfg.augment, rng)
             return LineImage(img, base.text, base.source)
+
+    def _stored(self, rng: np.random.Generator) -> LineImage | None:
+        """A real or line-set line by their shares (one draw), or None for a synthetic one."""
+        r = rng.random()
+        if self.real and r < self.cfg.real_share:
+            return self.real[int(rng.integers(len(self.real)))]
+        edge = self.cfg.real_share
+        for share, lines in self.sets:
+            edge += share
+            if r < edge and lines:
+                return lines[int(rng.integers(len(lines)))]
+        return None
 
     def group(self, g: int) -> tuple[list[Batch], Counter[str]]:
         """The ``bucket_batches`` batches of group ``g`` (lines sorted by width, batches shuffled)."""

@@ -40,7 +40,7 @@ class OptimConfig(_Strict):
 
 
 class TrainConfig(_Strict):
-    steps: int = Field(1200, gt=0)
+    steps: int = Field(1000, gt=0)
     eval_every: int = Field(100, gt=0)
     ckpt_every: int = Field(50, gt=0)
     log_every: int = Field(10, gt=0)

@@ -37,31 +37,42 @@ def load_page(path: Path) -> tuple[np.ndarray, np.ndarray]:
         return z["image"], z["maps"]
 
 
-def augment(image: np.ndarray, maps: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Scale jitter (both), then light, contrast, gamma, colour cast and noise (image only)."""
+PRINT_SPREAD = (3, 7)  # px at model scale (h, w): printed strokes are widened into word blobs
+
+
+def targets(maps: np.ndarray) -> np.ndarray:
+    """Training targets in [0, 1] from stored maps (H x W x C uint8, raw rasterizations): the
+    printed-text channel is widened from thin strokes into word blobs, which a page-scale model
+    can predict and post-processing can box."""
+    out = maps.astype(np.float32) / 255.0
+    k = MAP_CHANNELS.index("print")
+    blobs = cv2.dilate((maps[..., k] > 40).astype(np.uint8), np.ones(PRINT_SPREAD, np.uint8))
+    out[..., k] = blobs
+    return out
+
+
+def sample_crop(image: np.ndarray, maps: np.ndarray, size: int, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A ``size`` square cut from a random place (white paper and empty maps beyond the page) at a
+    random scale (0.85-1.15), with light, contrast, gamma, colour cast and noise on the image."""
     s = float(rng.uniform(0.85, 1.15))
-    size = (max(8, round(image.shape[1] * s)), max(8, round(image.shape[0] * s)))
-    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    maps = np.dstack([cv2.resize(maps[..., i:i + 4], size, interpolation=cv2.INTER_LINEAR)
-                      for i in range(0, maps.shape[2], 4)]).reshape(size[1], size[0], -1)
-    x = image.astype(np.float32) / 255.0
-    x = (x - 0.5) * rng.uniform(0.6, 1.3) + 0.5 + rng.uniform(-0.15, 0.15)
-    x = np.clip(x, 0, 1) ** rng.uniform(0.7, 1.4)
-    x = x * rng.uniform(0.85, 1.1, size=3)
-    x = x + rng.normal(0, rng.uniform(0, 0.04), x.shape)
-    return np.clip(x, 0, 1).astype(np.float32), maps
-
-
-def crop(image: np.ndarray, maps: np.ndarray, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A ``size`` square (padded with white paper / empty maps where the page is smaller)."""
+    src = max(8, round(size / s))
     h, w = image.shape[:2]
-    y, x = int(rng.integers(0, max(1, h - size + 1))), int(rng.integers(0, max(1, w - size + 1)))
-    img = np.ones((size, size, 3), np.float32)
-    mp = np.zeros((size, size, maps.shape[2]), np.uint8)
-    part = image[y:y + size, x:x + size]
+    y, x = int(rng.integers(0, max(1, h - src + 1))), int(rng.integers(0, max(1, w - src + 1)))
+    img = np.full((src, src, 3), 255, np.uint8)
+    mp = np.zeros((src, src, maps.shape[2]), np.uint8)
+    part = image[y:y + src, x:x + src]
     img[:part.shape[0], :part.shape[1]] = part
-    mp[:part.shape[0], :part.shape[1]] = maps[y:y + size, x:x + size]
-    return img, mp
+    mp[:part.shape[0], :part.shape[1]] = maps[y:y + src, x:x + src]
+    img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    mp = np.dstack([cv2.resize(mp[..., i:i + 4], (size, size), interpolation=cv2.INTER_LINEAR)
+                    for i in range(0, mp.shape[2], 4)]).reshape(size, size, -1)
+    t = img.astype(np.float32) / 255.0
+    t = (t - 0.5) * rng.uniform(0.6, 1.3) + 0.5 + rng.uniform(-0.15, 0.15)
+    t = np.clip(t, 0, 1) ** rng.uniform(0.7, 1.4)
+    t = t * rng.uniform(0.85, 1.1, size=3)
+    t = t + rng.normal(0, rng.uniform(0, 0.04), t.shape)
+    return np.clip(t, 0, 1).astype(np.float32), mp
 
 
 def layout_loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: torch.Tensor, dice: float) -> torch.Tensor:
@@ -120,11 +131,10 @@ class LayoutRun:
             if f not in self._pages:
                 self._pages[f] = load_page(f)
             image, target = self._pages[f]
-            image, target = augment(image, target, rng)
-            i, m = crop(image, target, d.crop, rng)
+            i, m = sample_crop(image, target, d.crop, rng)
             imgs.append(i.transpose(2, 0, 1))
-            maps.append(m.transpose(2, 0, 1))
-        return torch.from_numpy(np.stack(imgs)), torch.from_numpy(np.stack(maps).astype(np.float32) / 255.0)
+            maps.append(targets(m).transpose(2, 0, 1))
+        return torch.from_numpy(np.stack(imgs)), torch.from_numpy(np.stack(maps))
 
     def evaluate(self) -> dict[str, float]:
         """Pixel F1 per map (threshold 0.5) over the held-out pages, whole pages at model scale."""
@@ -137,7 +147,7 @@ class LayoutRun:
                 x = torch.from_numpy(self.spec.tensor(image))
                 h, w = target.shape[:2]
                 pred = (self.model(x)[0, :, :h, :w] > 0).numpy()
-                truth = target.transpose(2, 0, 1) > 127
+                truth = targets(target).transpose(2, 0, 1) > 0.5
                 tp += (pred & truth).sum((1, 2))
                 fp += (pred & ~truth).sum((1, 2))
                 fn += (~pred & truth).sum((1, 2))
@@ -163,8 +173,11 @@ class LayoutRun:
         with (self.out / "metrics.jsonl").open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
 
-    def train(self) -> dict[str, Any]:
+    def train(self, until: int | None = None) -> dict[str, Any]:
+        """Train from the current step up to ``until`` (default: the config's steps); returns the
+        last metrics record. Stopping early and resuming gives the same model as not stopping."""
         cfg = self.cfg.train
+        stop = min(until or cfg.steps, cfg.steps)
         if not hasattr(self, "train_files"):
             self.prepare()
         pos_weight = torch.tensor(self.cfg.loss.pos_weight)
@@ -172,7 +185,7 @@ class LayoutRun:
         bar = tqdm(total=cfg.steps, initial=self.step, desc="train layout", disable=self.quiet, dynamic_ncols=True)
         losses: list[float] = []
         t0, record = time.perf_counter(), {}
-        while self.step < cfg.steps:
+        while self.step < stop:
             x, y = self.batch(self.step)
             loss = layout_loss(self.model(x), y, pos_weight, self.cfg.loss.dice)
             self.opt.zero_grad(set_to_none=True)
@@ -194,7 +207,7 @@ class LayoutRun:
                         self._save("best.pt")
                     bar.write(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
                 self._log(record)
-            if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps:
+            if self.step % cfg.ckpt_every == 0 or self.step == stop:
                 self._save("last.pt")
                 plot_metrics(self.out, {"loss": ["loss"], "f1": [f"f1_{c}" for c in MAP_CHANNELS]})
         bar.close()
