@@ -7,7 +7,7 @@ DEMO_OUT ?= out/demo
 # The bundled sample book: two generated pages (one spread) of a 2004 birth register, with truth.
 SAMPLE_BOOK := examples/ks_1999
 
-.PHONY: setup demo test bench-deps browser-deps label-studio serve bench-layout clean
+.PHONY: setup demo draft-sample test bench-deps browser-deps label-studio bench-layout clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -31,17 +31,18 @@ $(LS_STAMP):
 
 label-studio: $(LS_STAMP)
 
+# The main job: the review workbench, with the bundled sample book drafted on first start (it
+# prints how to log in). `make draft-sample` drafts the same book from the command line instead.
 demo: setup
+	$(VENV)/bin/hotich serve
+
+draft-sample: setup
 	$(VENV)/bin/hotich draft $(SAMPLE_BOOK)/*.jpg --template ks_1999 --year 2004 --volume 01 \
 	  --unit "Tỉnh Thái Nguyên,Huyện Phú Lương,Xã Hợp Thành" --out $(DEMO_OUT)
 	@echo "Drafts (JSON, PAGE-XML), record files, KS.xlsx and summary.json written to $(DEMO_OUT)/"
 
 test: setup browser-deps label-studio
 	$(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup tests
-
-# The review workbench with sample books drafted on first start (prints how to log in).
-serve: setup
-	$(VENV)/bin/hotich serve
 
 # Debian's chromium for the workbench's browser tests (playwright drives it; no browser downloads).
 # Idempotent; without root and without chromium it only warns (those tests then skip, saying why).

@@ -27,7 +27,7 @@ from ocr.schema import (AdminUnit, BookMeta, BookType, Field, FieldStatus, Image
                         Record)
 from ocr.templates import LedgerTemplate, load_template
 
-DEFAULT_LAYOUT = "classical"
+DEFAULT_LAYOUT = "learned"  # the U-Net maps; "classical" needs no model
 BLANK_INK = 0.002  # a page with less ink than this share of its pixels is blank
 _BLANK_SIDE = 800  # ink is measured on the page scaled to this width
 

@@ -54,14 +54,20 @@ class ClassicalLayoutAnalyzer:
             h, w = image.shape[:2]
             work, tf = image, PageTransform(np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h))
         found = self.page_structure(work)
-        warnings: list[str] = []
-        if isinstance(template.layout, BlocksLayout):
-            slots = fit_blocks(found.hmask | found.vmask, template, warnings)
-        else:
-            slots = fit_rows(found.hmask, found.vmask, template, side, warnings)
+        slots, warnings = fit_grid(found.hmask, found.vmask, template, side)
+        if warnings:  # a grid that did not fit: try the fallback ruling, keep the better fit
+            alt = self.fallback_ruling(work)
+            if alt is not None:
+                alt_slots, alt_warnings = fit_grid(*alt, template, side)
+                if len(alt_warnings) < len(warnings):
+                    slots, warnings = alt_slots, alt_warnings
         flat = [(r, spec, poly) for r, (_, fs) in enumerate(slots.records) for spec, poly in fs]
         lines = found.lines([p for _, _, p in flat])
         return assemble(slots, flat, lines, found.printed, tf, warnings)
+
+    def fallback_ruling(self, work: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Ruling masks to fit the grid on when the analyzer's own do not fit (None: no fallback)."""
+        return None
 
     def page_structure(self, work: np.ndarray) -> PageStructure:
         """Ruling masks from morphology on the binarized working image, text lines from its ink."""
@@ -96,6 +102,16 @@ class PageStructure:
     vmask: np.ndarray
     lines: SlotLines
     printed: list[np.ndarray] = field(default_factory=list)
+
+
+def fit_grid(hmask: np.ndarray, vmask: np.ndarray, template: LedgerTemplate, side: str | None
+             ) -> tuple[Slots, list[str]]:
+    """The template fitted on the ruling masks: rows and columns, or the block frames; and the
+    warnings of what did not fit."""
+    warnings: list[str] = []
+    if isinstance(template.layout, BlocksLayout):
+        return fit_blocks(hmask | vmask, template, warnings), warnings
+    return fit_rows(hmask, vmask, template, side, warnings), warnings
 
 
 def assemble(slots: Slots, flat: list[tuple[int, FieldSpec, np.ndarray]],
@@ -147,7 +163,7 @@ def lines_in_slots(found: list[tuple[np.ndarray, np.ndarray]], slots: list[np.nd
 
 
 def _pts(tf: PageTransform, poly) -> list[tuple[float, float]]:
-    return [(round(float(x), 1), round(float(y), 1)) for x, y in tf.to_input(np.asarray(poly, float))]
+    return [(x, y) for x, y in np.round(tf.to_input(np.asarray(poly, float)), 1).tolist()]
 
 
 def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str | None,

@@ -19,6 +19,9 @@ import onnxruntime as ort
 
 from ocr.htr.bundle import ModelError, file_sha256, model_dir, session_options
 from ocr.layout.classical import ClassicalLayoutAnalyzer, PageStructure, lines_in_slots
+from ocr.layout.deskew import binarize, gray_channel
+from ocr.layout.grid import long_only, ruling_masks
+from ocr.layout.textlines import group_lines, outline, outline_mask, text_components
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
 
 MODEL_FILE = "layout.onnx"
@@ -27,6 +30,10 @@ THRESHOLD = 0.5
 MIN_CORE = 10  # px at model scale: smaller core pieces are noise
 JOIN = 5  # px at model scale: core pieces this close along a line are one line
 REACH = 10  # px at model scale: line pixels farther than this from every core are dropped
+RULE_JOIN = 9  # px at model scale: gaps this long along a rule are closed
+RULE_MIN = 40  # a rule is at least 1/40 of the page's long side
+TALL = 1.7  # a line whose ink is this many times the page's typical line height holds several
+MIN_INK = 12  # px: smaller ink specks are noise (as in the classical analyzer)
 STRIP = 8  # px at model scale (16 px on a 2,000 px page, as the ground truth is traced)
 _EXPORT = "export one with `hotich export layout --checkpoint RUN/best.pt`, or use the classical analyzer"
 
@@ -71,8 +78,9 @@ def _scaled(spec: MapSpec, image: np.ndarray) -> tuple[int, int]:
     return max(1, round(h * s)), max(1, round(w * s))
 
 
-def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(polygon, baseline) per handwritten line, in model-scale pixels (edges, not centres)."""
+def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Handwritten lines as a label image at model scale (0 = none, k = line k) and each line's
+    core box (x, y, w, h) in rows 1..n of an (n + 1, 4) array."""
     c = {name: probs[i] > threshold for i, name in enumerate(MAP_CHANNELS)}
     rules = cv2.dilate(c["vrule"].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     core = (c["core"] & ~rules).astype(np.uint8)
@@ -81,7 +89,7 @@ def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tupl
     keep = np.flatnonzero(stats[:, 4] >= MIN_CORE)
     keep = keep[keep > 0]
     if not keep.size:
-        return []
+        return np.zeros(core.shape, np.int32), np.zeros((1, 4), np.int32)
     lut = np.zeros(n, np.int32)
     lut[keep] = np.arange(1, keep.size + 1)
     cores = lut[labels]
@@ -89,16 +97,75 @@ def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tupl
                                                     labelType=cv2.DIST_LABEL_CCOMP)
     owner = np.zeros(int(nearest.max()) + 1, np.int32)
     owner[nearest[cores > 0]] = cores[cores > 0]
-    inst = np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0)
+    inst = np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0).astype(np.int32)
+    return inst, np.vstack([np.zeros((1, 4), np.int32), stats[keep, :4]])
+
+
+def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(polygon, baseline) per handwritten line, in model-scale pixels (edges, not centres),
+    traced from the line map."""
+    inst, boxes = line_labels(probs, threshold)
     out = []
-    for k in range(1, keep.size + 1):
-        x, y, w, h, _ = stats[keep[k - 1]]
+    for k in range(1, len(boxes)):
+        x, y, w, h = boxes[k]
         x0, y0 = max(0, x - REACH), max(0, y - REACH)
         x1, y1 = min(inst.shape[1], x + w + REACH), min(inst.shape[0], y + h + REACH)
-        traced = _trace(inst[y0:y1, x0:x1] == k, cores[y0:y1, x0:x1] == k)
+        traced = _trace(inst[y0:y1, x0:x1] == k, _core_of(inst[y0:y1, x0:x1] == k, probs, (x0, y0, x1, y1), threshold))
         if traced is not None:
             out.append((traced[0] + [x0, y0], traced[1] + [x0, y0]))
     return out
+
+
+def _core_of(mask: np.ndarray, probs: np.ndarray, box: tuple[int, int, int, int], threshold: float) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return mask & (probs[MAP_CHANNELS.index("core"), y0:y1, x0:x1] > threshold)
+
+
+def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(polygon, baseline) per handwritten line in working pixels, outlined from the page's own
+    ink as the ground truth is: every ink component (rules removed) joins the line whose map
+    covers most of it; lines are then traced strip by strip around their ink."""
+    h, w = work.shape[:2]
+    comps = text_components(binarize(gray_channel(work)), rules)
+    big = cv2.resize(inst, (w, h), interpolation=cv2.INTER_NEAREST)
+    n = int(inst.max())
+    sel = (comps.labels > 0) & (big > 0)
+    if not n or not sel.any():
+        return []
+    pairs = comps.labels[sel].astype(np.int64) * (n + 1) + big[sel]
+    u, counts = np.unique(pairs, return_counts=True)
+    comp, line = u // (n + 1), u % (n + 1)
+    order = np.lexsort((-counts, comp))
+    first = np.r_[True, comp[order][1:] != comp[order][:-1]]
+    members: dict[int, list[int]] = {}
+    for c_id, l_id in zip(comp[order][first], line[order][first]):
+        if comps.stats[c_id, 4] >= MIN_INK:
+            members.setdefault(int(l_id), []).append(int(c_id))
+    region = cv2.dilate(big.astype(np.uint16), np.ones((3, 3), np.uint8)) if n < 65536 else big
+    heights = {k: _ink_height(comps, ids) for k, ids in members.items()}
+    typical = float(np.median(list(heights.values()))) if heights else 0.0
+    out = []
+    for l_id, ids in sorted(members.items()):
+        if len(ids) > 1 and heights[l_id] > TALL * typical:
+            # lines written too close for the map's scale came out as one: split them by ink
+            for part in group_lines(comps, ids):
+                out.append(outline(comps, part))
+            continue
+        st = comps.stats[ids]
+        x0, y0 = st[:, 0].min(), st[:, 1].min()
+        x1, y1 = (st[:, 0] + st[:, 2]).max(), (st[:, 1] + st[:, 3]).max()
+        # the line's ink, where the map says the line is: not the dotted rule or the stroke of a
+        # neighbouring line that a component of it touches
+        ink = np.isin(comps.labels[y0:y1, x0:x1], ids) & (region[y0:y1, x0:x1] == l_id)
+        if ink.any():
+            poly, base = outline_mask(ink)
+            out.append((poly + [x0, y0], base + [x0, y0]))
+    return out
+
+
+def _ink_height(comps, ids: list[int]) -> float:
+    st = comps.stats[ids]
+    return float((st[:, 1] + st[:, 3]).max() - st[:, 1].min())
 
 
 def _trace(mask: np.ndarray, core: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -155,15 +222,27 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
         """``{model id: sha256}`` for the drafts' provenance."""
         return self.model.provenance
 
+    def fallback_ruling(self, work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The classical morphological ruling: used where the maps' grid does not fit."""
+        return ruling_masks(binarize(gray_channel(work)))
+
     def page_structure(self, work: np.ndarray) -> PageStructure:
         probs = self.model.predict(work)
         h, w = work.shape[:2]
         sx, sy = w / probs.shape[2], h / probs.shape[1]
 
-        def full(channel: str) -> np.ndarray:
-            p = cv2.resize(probs[MAP_CHANNELS.index(channel)], (w, h), interpolation=cv2.INTER_LINEAR)
-            return np.where(p > self.threshold, 255, 0).astype(np.uint8)
+        def full(channel: str, kernel: tuple[int, int]) -> np.ndarray:
+            """The rule mask at working size, closed along the rule: a rule's pieces broken where
+            it crosses the other direction's rules or handwriting become one line again."""
+            m = (probs[MAP_CHANNELS.index(channel)] > self.threshold).astype(np.uint8) * 255
+            m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8))
+            m = long_only(m, kernel[1] > kernel[0], max(m.shape) // RULE_MIN)  # specks are not rules
+            # rules stop short of the crossing rule (the other map holds the crossing): reach it,
+            # so that frames and corners close
+            m = cv2.dilate(m, np.ones((1, RULE_JOIN) if kernel[1] > kernel[0] else (RULE_JOIN, 1), np.uint8))
+            return cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
 
-        found = [(p * [sx, sy], b * [sx, sy]) for p, b in line_instances(probs, self.threshold)]
-        return PageStructure(full("hrule"), full("vrule"), lambda slots: lines_in_slots(found, slots, (h, w)),
+        hmask, vmask = full("hrule", (3, RULE_JOIN)), full("vrule", (RULE_JOIN, 3))
+        found = ink_lines(work, hmask | vmask, line_labels(probs, self.threshold)[0])
+        return PageStructure(hmask, vmask, lambda slots: lines_in_slots(found, slots, (h, w)),
                              printed_blocks(probs, (sx, sy), self.threshold))

@@ -118,12 +118,18 @@ def outline(comps: Components, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     st = comps.stats[ids]
     x0, y0 = st[:, 0].min(), st[:, 1].min()
     x1, y1 = (st[:, 0] + st[:, 2]).max(), (st[:, 1] + st[:, 3]).max()
-    mask = np.isin(comps.labels[y0:y1, x0:x1], ids)
+    poly, base = outline_mask(np.isin(comps.labels[y0:y1, x0:x1], ids))
+    return poly + [x0, y0], base + [x0, y0]
+
+
+def outline_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon and baseline of the ink in a (cropped) boolean mask, in the mask's pixels: the
+    upper and lower envelope per ``STRIP``-px strip, padded by ``PAD``, as the ground truth is."""
     top, bottom, xs = [], [], []
-    for s in range(0, x1 - x0, STRIP):
+    for s in range(0, mask.shape[1], STRIP):
         rows = np.flatnonzero(mask[:, s:s + STRIP].any(1))
         if rows.size:
-            xs.append((s, min(s + STRIP, x1 - x0)))
+            xs.append((s, min(s + STRIP, mask.shape[1])))
             top.append(rows[0])
             bottom.append(rows[-1] + 1)
     left = np.array([a for a, _ in xs], float)
@@ -132,6 +138,5 @@ def outline(comps: Components, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     right[-1] += PAD
     upper = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(top, float) - PAD, 2)], 1)
     lower = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(bottom, float) + PAD, 2)], 1)[::-1]
-    poly = np.concatenate([upper, lower])
     base = np.array([((a + b) / 2, t) for (a, b), t in zip(xs, bottom)], float)
-    return poly + [x0, y0], base + [x0, y0]
+    return np.concatenate([upper, lower]), base
