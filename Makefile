@@ -7,7 +7,7 @@ DEMO_OUT ?= out/demo
 # The bundled sample book: two generated pages (one spread) of a 2004 birth register, with truth.
 SAMPLE_BOOK := examples/ks_1999
 
-.PHONY: setup demo draft-sample test bench-deps browser-deps label-studio bench-layout clean
+.PHONY: setup demo draft-sample test bench-deps browser-deps postgres-deps label-studio bench-layout clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ draft-sample: setup
 	  --unit "Tỉnh Thái Nguyên,Huyện Phú Lương,Xã Hợp Thành" --out $(DEMO_OUT)
 	@echo "Drafts (JSON, PAGE-XML), record files, KS.xlsx and summary.json written to $(DEMO_OUT)/"
 
-test: setup browser-deps label-studio
+test: setup browser-deps postgres-deps label-studio
 	$(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup tests
 
 # Debian's chromium for the workbench's browser tests (playwright drives it; no browser downloads).
@@ -50,6 +50,13 @@ browser-deps:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	else echo "warning: chromium is missing and installing it needs root (apt-get install chromium); the browser tests will be skipped"; fi
+
+# Debian's PostgreSQL server for the workbench's PostgreSQL tests (they start a throwaway server of
+# their own with initdb and pg_ctl). Idempotent; without root it only warns (those tests then skip).
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
+	else echo "warning: PostgreSQL is missing and installing it needs root (apt-get install postgresql); the PostgreSQL tests will be skipped"; fi
 
 # Debian packages for the Tesseract baseline of `hotich bench htr` (needs root; not run by `test`).
 bench-deps:  # Debian packages for `hotich bench htr` (root)

@@ -19,6 +19,7 @@ VERIFY = (Role.VERIFIER, Role.ADMIN)  # confirm or send back
 EXPORT = (Role.OFFICER, Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
 REPORT = (Role.SUPERVISOR, Role.ADMIN)
 MANAGE = (Role.ADMIN,)
+IMPORT = (Role.SUPERVISOR, Role.ADMIN)  # register a server folder as a book's scans
 
 _ROLE_NAMES = {
     Role.OFFICER: "công chức hộ tịch", Role.VERIFIER: "người kiểm tra", Role.SUPERVISOR: "người giám sát",

@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from ocr.export.excel import ministry_date
 from ocr.fields import normalize
 from ocr.templates import load_template, template_names
 from serving import access
-from serving.access import EDIT, EXPORT, MANAGE, READ, REPORT, VERIFY
+from serving.access import EDIT, EXPORT, IMPORT, MANAGE, READ, REPORT, VERIFY
 from serving.auth import current_user, get_db, user_json
-from serving.books import BookError, add_scans, book_dir, new_book
+from serving.books import (BookError, FolderRefused, add_scans, book_dir, copy_scans, folder_scans, import_folder,
+                           new_book)
 from serving.exporting import ExportError, export_book, export_name
 from serving.images import field_jpeg, record_jpeg
-from serving.models import (AuditEntry, Book, FieldRow, PageRow, RecordRow, RecordState, Role, Unit, UnitLevel,
-                            User, utcnow)
+from serving.models import (AuditEntry, Book, BookState, FieldRow, PageRow, RecordRow, RecordState, Role, Unit,
+                            UnitLevel, User, utcnow)
 from serving.reports import progress_rows, weekly_report
 from serving.security import hash_password
 from serving.worker import progress
@@ -138,6 +141,25 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+@contextmanager
+def _book_errors(db: Session) -> Iterator[None]:
+    """A BookError inside becomes 422 with its message, and nothing is written."""
+    try:
+        yield
+    except BookError as exc:
+        db.rollback()
+        raise HTTPException(422, str(exc)) from None
+
+
+def _queue_drafting(request: Request, db: Session, user: User, book: Book, action: str, note: str) -> dict:
+    """Audit ``action`` (``note``: counts only), commit, and hand the book to the drafting worker."""
+    db.add(AuditEntry(user_id=user.id, action=action, entity="book", entity_id=book.id, book_id=book.id, new=note))
+    db.commit()
+    request.app.state.worker.submit(book.id)
+    log.info("book %s: %s by user=%s (%s)", book.id, action, user.id, note)
+    return _book_json(request, db, book)
+
+
 # --- books -------------------------------------------------------------------------------------
 
 @router.get("/templates", tags=["books"], summary="The ledger templates a book can use")
@@ -186,18 +208,59 @@ async def upload_book(request: Request, template: str = Form(...), year: int = F
             raise HTTPException(413, f"Một tệp lớn hơn {settings.max_upload_bytes // (1024 * 1024)} MB; "
                                      "quét lại với độ phân giải thấp hơn (300 dpi là đủ).")
         data.append((f.filename or "", blob))
-    try:
+    with _book_errors(db):
         book = new_book(db, unit=unit, template=template, year=year, volume=volume, user_id=user.id)
         add_scans(settings, book, data)
+    return _queue_drafting(request, db, user, book, "upload", f"{len(files)} files, {book.pages_total} pages")
+
+
+class Folder(BaseModel):
+    path: str = Field(min_length=1, max_length=1000, description="Absolute path of a folder under an import root")
+
+
+def _review_started(db: Session, book_id: int) -> bool:
+    """Whether any record of the book has left the queue or been corrected (a new draft would replace it)."""
+    mine = RecordRow.book_id == book_id
+    moved = exists().where(mine, RecordRow.state != RecordState.PENDING.value)
+    corrected = exists().where(mine, FieldRow.record_id == RecordRow.id,
+                               FieldRow.current_value.is_distinct_from(FieldRow.draft_value))
+    return bool(db.scalar(select(moved | corrected)))
+
+
+@router.post("/books/{book_id}/folder", tags=["books"],
+             summary="Add a server folder's scans (copied, name order) to a book and draft it again")
+def register_folder(book_id: int, body: Folder, request: Request, user: User = Depends(current_user),
+                    db: Session = Depends(get_db)) -> dict:
+    book = access.book_of(db, user, book_id, IMPORT)
+    settings = request.app.state.settings
+    try:
+        folder = import_folder(settings, body.path)
+    except FolderRefused as exc:
+        raise HTTPException(403, f"Không đăng ký được thư mục: {exc}.") from None
     except BookError as exc:
+        raise HTTPException(422, f"Không đăng ký được thư mục: {exc}.") from None
+    if _review_started(db, book.id):
+        raise HTTPException(409, "Sổ đã được duyệt hoặc sửa một phần; soạn thảo lại sẽ thay các bản nháp, "
+                                 "nên không thêm ảnh vào sổ này nữa.")
+    found = folder_scans(settings, folder)
+    skipped = [{"file": name, "reason": why} for name, why in found.skipped]
+    if not found.files:
+        raise HTTPException(422, {"message": "Thư mục không có ảnh quét JPEG, PNG, TIFF hay PDF nào dùng được.",
+                                  "skipped": skipped})
+    if len(found.files) > settings.max_upload_files:
+        raise HTTPException(413, f"Thư mục có {len(found.files)} ảnh, quá {settings.max_upload_files} ảnh mỗi lần; "
+                                 "chia thành nhiều thư mục.")
+    busy = (BookState.QUEUED.value, BookState.DRAFTING.value)  # claimed atomically: one registration at a time
+    claim = db.execute(update(Book).where(Book.id == book.id, Book.state.notin_(busy))
+                       .values(state=BookState.QUEUED.value, error=None))
+    if claim.rowcount != 1:
         db.rollback()
-        raise HTTPException(422, str(exc)) from None
-    db.add(AuditEntry(user_id=user.id, action="upload", entity="book", entity_id=book.id, book_id=book.id,
-                      new=f"{len(files)} files, {book.pages_total} pages"))
-    db.commit()
-    request.app.state.worker.submit(book.id)
-    log.info("book %s uploaded by user=%s: %d pages", book.id, user.id, book.pages_total)
-    return _book_json(request, db, book)
+        raise HTTPException(409, "Sổ đang được soạn thảo; chờ xong rồi thêm thư mục.")
+    with _book_errors(db):
+        copy_scans(settings, book, found.files)
+    note = f"{len(found.files)} files, {book.pages_total} pages, {len(skipped)} skipped"
+    return {**_queue_drafting(request, db, user, book, "register", note), "added": len(found.files),
+            "skipped": skipped}
 
 
 @router.get("/books/{book_id}", tags=["books"], summary="One book with its drafting progress")

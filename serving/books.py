@@ -1,11 +1,13 @@
-"""A book on disk and in the database: its folders, creating it from scans, its drafts."""
+"""A book on disk and in the database: its folders, creating it from scans (uploaded, or copied
+from a server folder under an allowed root), its drafts."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,18 @@ MAGIC = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png", b"II*\x00": ".ti
 
 class BookError(ValueError):
     """A book that cannot be created as asked; the message says what to change."""
+
+
+class FolderRefused(BookError):
+    """A server folder that may not be registered (no import roots, outside them, or with ``..``)."""
+
+
+@dataclass(frozen=True)
+class FolderScans:
+    """A server folder's scan files (name order, with their type) and the files skipped, with why."""
+
+    files: list[tuple[Path, str]]
+    skipped: list[tuple[str, str]]
 
 
 def book_dir(settings: Settings, book_id: int) -> Path:
@@ -88,11 +102,80 @@ def add_scans(settings: Settings, book: Book, files: Iterable[tuple[str, bytes]]
         if suffix is None:
             raise BookError(f"tệp thứ {i + 1} không phải ảnh JPEG, PNG, TIFF hay PDF; chỉ tải lên ảnh quét của sổ")
         (folder / safe_name(name, i, suffix)).write_bytes(data)
+    return _count_pages(book, folder)
+
+
+def _count_pages(book: Book, folder: Path) -> int:
+    """Set and return the number of pages the book's scans hold (BookError when none is readable)."""
     sources, problems = collect_pages([folder])
     if problems and not sources:
         raise BookError("không đọc được tệp nào: " + "; ".join(p.message for p in problems[:3]))
     book.pages_total = len(sources)
     return len(sources)
+
+
+def _within(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def import_folder(settings: Settings, raw: str) -> Path:
+    """The server folder ``raw`` (absolute), when it lies under one of the import roots."""
+    if not settings.import_roots:
+        raise FolderRefused("máy chủ chưa cho phép đăng ký thư mục: quản trị hệ thống cần đặt biến môi trường "
+                            "HOTICH_IMPORT_ROOTS (các thư mục gốc được phép) rồi khởi động lại; hoặc tải ảnh lên")
+    roots = ", ".join(map(str, settings.import_roots))
+    given = PurePath(raw.strip())
+    if ".." in given.parts:
+        raise FolderRefused(f"đường dẫn không được chứa '..'; ghi đường dẫn đầy đủ trong: {roots}")
+    if not given.is_absolute():
+        raise BookError(f"ghi đường dẫn đầy đủ (bắt đầu bằng /) của thư mục, nằm trong: {roots}")
+    folder = Path(given).resolve()  # symbolic links followed: where it really lies counts
+    if not _within(folder, settings.import_roots):
+        raise FolderRefused(f"thư mục nằm ngoài các thư mục được phép đăng ký ({roots})")
+    if not folder.is_dir():
+        raise BookError("không có thư mục này trên máy chủ; kiểm tra lại đường dẫn")
+    return folder
+
+
+def folder_scans(settings: Settings, folder: Path) -> FolderScans:
+    """The scans directly in ``folder`` in name order, checked like uploads (type by the first
+    bytes, size); other files are skipped with the reason, sub-folders ignored."""
+    files, skipped = [], []
+    for path in sorted(p for p in folder.iterdir() if not p.is_dir()):
+        real = path.resolve()
+        if not _within(real, settings.import_roots) or not real.is_file():
+            skipped.append((path.name, "liên kết ra ngoài thư mục được phép hoặc không phải tệp thường"))
+            continue
+        try:
+            size = real.stat().st_size
+            with real.open("rb") as fh:
+                suffix = scan_suffix(fh.read(8))
+        except OSError:
+            skipped.append((path.name, "máy chủ không đọc được tệp (quyền truy cập?)"))
+            continue
+        if size > settings.max_upload_bytes:
+            skipped.append((path.name, f"lớn hơn {settings.max_upload_bytes // (1024 * 1024)} MB"))
+        elif suffix is None:
+            skipped.append((path.name, "không phải ảnh JPEG, PNG, TIFF hay PDF"))
+        else:
+            files.append((real, suffix))
+    return FolderScans(files, skipped)
+
+
+def copy_scans(settings: Settings, book: Book, files: Sequence[tuple[Path, str]]) -> int:
+    """Copy ``files`` after the book's present scans (keeping their order); returns the book's pages."""
+    folder = scans_dir(settings, book.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    start, copied = sum(1 for _ in folder.iterdir()), []
+    try:
+        for i, (path, suffix) in enumerate(files, start):
+            copied.append(folder / safe_name(path.name, i, suffix))
+            shutil.copyfile(path, copied[-1])
+        return _count_pages(book, folder)
+    except (BookError, OSError):
+        for p in copied:  # the book keeps the scans it had
+            p.unlink(missing_ok=True)
+        raise
 
 
 def drafts_of(settings: Settings, book_id: int) -> list[Page]:

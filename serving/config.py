@@ -1,5 +1,5 @@
 """Workbench settings: the data directory, the database URL and the limits, from options or the
-environment (``HOTICH_DATA_DIR``, ``HOTICH_DATABASE_URL``)."""
+environment (``HOTICH_DATA_DIR``, ``HOTICH_DATABASE_URL``, ``HOTICH_IMPORT_ROOTS``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 DATA_DIR_ENV = "HOTICH_DATA_DIR"
 DATABASE_URL_ENV = "HOTICH_DATABASE_URL"
+IMPORT_ROOTS_ENV = "HOTICH_IMPORT_ROOTS"
 DEFAULT_DATA_DIR = Path("out/workbench")  # ignored by git
 
 
@@ -26,6 +27,7 @@ class Settings:
     secure_cookies: bool = False  # True behind HTTPS
     draft_workers: int = 1  # pages drafted in parallel per book
     start_worker: bool = True
+    import_roots: tuple[Path, ...] = ()  # server folders that may be registered as scans (none: refused)
 
     @property
     def books_dir(self) -> Path:
@@ -33,7 +35,12 @@ class Settings:
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, database_url: str | None = None, **overrides) -> "Settings":
-        """Options first, then the environment, then ``out/workbench`` with SQLite inside it."""
+        """Options first, then the environment, then ``out/workbench`` with SQLite inside it; the
+        import roots come from ``HOTICH_IMPORT_ROOTS`` (``os.pathsep``-separated) unless given."""
+        roots = overrides.pop("import_roots", None)
+        if roots is None:
+            roots = [p for p in os.environ.get(IMPORT_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+        overrides["import_roots"] = tuple(Path(p).resolve() for p in roots)
         folder = Path(data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).resolve()
         url = database_url or os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{folder / 'workbench.db'}"
         return cls(data_dir=folder, database_url=url, **overrides)

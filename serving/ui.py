@@ -1,4 +1,5 @@
-"""The HTML pages (Vietnamese): login, books and upload, a book's review queue, the review screen,
+"""The HTML pages (Vietnamese): login, books and upload, a book's review queue (and registering a
+server folder as its scans), the review screen,
 the verification queue and the dashboard. Pages carry no records' data: their scripts fetch it
 from the API, which checks role and unit."""
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from serving.access import EDIT, READ, REPORT, VERIFY
+from serving.access import EDIT, IMPORT, READ, REPORT, VERIFY
 from serving.auth import optional_user, user_json
 from serving.models import Role, User
 
@@ -52,7 +53,8 @@ def home(request: Request, user: User | None = Depends(optional_user)) -> Respon
 
 @router.get("/books/{book_id}", response_class=HTMLResponse)
 def book_page(book_id: int, request: Request, user: User | None = Depends(optional_user)) -> Response:
-    return _page(request, user, "book.html", READ, book_id=book_id)
+    return _page(request, user, "book.html", READ, book_id=book_id,
+                 can_register=user is not None and Role(user.role) in IMPORT)
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)

@@ -155,6 +155,27 @@ async function initBook() {
       toast("Đã xuất hồ sơ của các bản ghi đã xác nhận.");
     } catch (err) { toast(err.message, "error"); }
   });
+  const folder = $("#folder-form");
+  if (folder) folder.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = folder.querySelector("button");
+    button.disabled = true;
+    try {
+      const res = await api(`/api/books/${id}/folder`, {method: "POST", json: {path: $("#folder-path").value}});
+      showSkipped(res.skipped);
+      toast(`Đã thêm ${res.added} tệp (bỏ qua ${res.skipped.length}); đang soạn thảo lại.`);
+      $("#book-progress").textContent = `${BOOK_STATE_VI[res.progress.state]} · ${res.progress.pages_total} trang`;
+    } catch (err) {
+      showSkipped(err.detail?.skipped || []);
+      toast(err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function showSkipped(skipped) {
+  $("#folder-skipped").replaceChildren(...skipped.map((s) => el("li", {}, `Bỏ qua ${s.file}: ${s.reason}`)));
 }
 
 // --- the review and verify screen -------------------------------------------------------------

@@ -1,10 +1,17 @@
 """A workbench on a fresh SQLite database: two districts with a commune each, one user per role,
-and a synthetic two-page book (a left and a right page of ks_1999) injected as drafts per commune."""
+and a synthetic two-page book (a left and a right page of ks_1999) injected as drafts per commune;
+and a throwaway PostgreSQL server for the tests that run on one."""
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
-from collections.abc import Callable
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,9 +76,10 @@ class World:
         return c
 
 
-def build_world(data_dir: Path, synth_dir: Path) -> World:
-    """Create the units, users and books (password hashing makes this the slow part)."""
-    settings = Settings.load(data_dir, start_worker=False)
+def build_world(data_dir: Path, synth_dir: Path, database_url: str | None = None) -> World:
+    """Create the units, users and books (password hashing makes this the slow part); SQLite in
+    ``data_dir`` unless a ``database_url`` is given."""
+    settings = Settings.load(data_dir, database_url, start_worker=False)
     app = create_app(settings)
     world = World(app, settings)
     pages = [Page.load(p) for p in sorted(synth_dir.glob("*.json"))]
@@ -125,3 +133,70 @@ def make_world(world_template: tuple[Path, World], tmp_path: Path) -> Callable[.
 @pytest.fixture
 def world(make_world: Callable[..., World]) -> World:
     return make_world()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server programs (the newest version), or of those on PATH."""
+    on_path = shutil.which("initdb")
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return Path(on_path).parent if on_path else (found[-1].parent if found else None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server of its own (initdb + pg_ctl in a temporary folder, on a free loopback
+    port, trust authentication, as user ``postgres`` when the tests run as root); yields the URL
+    without a database name. Skips, saying why, when PostgreSQL or psycopg is missing."""
+    pytest.importorskip("psycopg", reason="psycopg is missing: pip install -e '.[serve]'")
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is missing: run `make postgres-deps` as root (apt-get install postgresql)")
+    folder, run_as = Path(tempfile.mkdtemp(prefix="hotich-pg-")), []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no user 'postgres' to run the PostgreSQL server as")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+
+    def pg(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*run_as, str(bindir / args[0]), *args[1:]], capture_output=True, text=True,
+                              timeout=120)
+
+    try:
+        done = pg("initdb", "-D", str(data), "-U", "hotich", "--auth=trust", "-E", "UTF8", "--no-locale")
+        if done.returncode == 0:
+            options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
+                       "-c synchronous_commit=off -c full_page_writes=off")
+            done = pg("pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "start")
+        if done.returncode != 0:
+            log = folder / "server.log"
+            tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
+            pytest.skip(f"the PostgreSQL server did not start: {(done.stderr or done.stdout)[-500:]} {tail}")
+        yield f"postgresql+psycopg://hotich@127.0.0.1:{port}"
+    finally:
+        if (data / "postmaster.pid").exists():
+            pg("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server, dropped afterwards."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgres_server.replace("postgresql+psycopg", "postgresql") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

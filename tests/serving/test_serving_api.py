@@ -11,23 +11,24 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, inspect, select
 
 from conftest import PASSWORD, World
 from ocr.schema import Page
-from serving.db import make_engine, migrate
+from serving.db import alembic_config, make_engine, migrate
 from serving.models import AuditEntry, Base, FieldRow
 
 API_ROUTES = [  # (method, path) of every API route but login; ids are filled in per test
     ("POST", "/api/auth/logout"), ("GET", "/api/auth/me"), ("GET", "/api/templates"), ("GET", "/api/units"),
     ("GET", "/api/books"), ("POST", "/api/books"), ("GET", "/api/books/{book}"), ("GET", "/api/books/{book}/records"),
-    ("GET", "/api/books/{book}/export"), ("GET", "/api/queue/verify"), ("GET", "/api/records/{rec}"),
-    ("GET", "/api/records/{rec}/image"), ("GET", "/api/fields/{field}/crop"), ("PUT", "/api/records/{rec}"),
-    ("POST", "/api/records/{rec}/approve"), ("POST", "/api/records/{rec}/verify"),
+    ("GET", "/api/books/{book}/export"), ("POST", "/api/books/{book}/folder"), ("GET", "/api/queue/verify"),
+    ("GET", "/api/records/{rec}"), ("GET", "/api/records/{rec}/image"), ("GET", "/api/fields/{field}/crop"),
+    ("PUT", "/api/records/{rec}"), ("POST", "/api/records/{rec}/approve"), ("POST", "/api/records/{rec}/verify"),
     ("POST", "/api/records/{rec}/return"), ("GET", "/api/records/{rec}/history"), ("GET", "/api/dashboard"),
     ("GET", "/api/reports/weekly"), ("GET", "/api/users"), ("POST", "/api/users"), ("POST", "/api/units"),
 ]
@@ -144,6 +145,12 @@ def test_save_audits_and_refuses_stale_versions(world: World) -> None:
 
 
 def test_race_two_clients_one_409_nothing_lost(world: World) -> None:
+    check_race(world)
+
+
+def check_race(world: World) -> None:
+    """Two officers save one record at once from the same version: one 200, one 409; the loser
+    reloads and saves again, and both values are kept (also run on PostgreSQL)."""
     a, b = world.client("officer1"), world.client("officer1b")
     rec = _first_record(world)
     fields = [f for f in rec["fields"] if f["key"] in ("nksHoTen", "nksNoiSinh")]
@@ -309,12 +316,20 @@ def test_admin_creates_units_and_users(world: World) -> None:
 
 
 def test_migration_creates_the_models_tables(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    check_migration(make_engine(f"sqlite:///{tmp_path / 'm.db'}"))
+
+
+def check_migration(engine: Engine) -> None:
+    """The migrations, run twice, create exactly the models' tables, and go back down to nothing
+    (also run on PostgreSQL)."""
     migrate(engine)
     migrate(engine)  # idempotent
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= {"units", "users", "books", "records", "fields", "audit_log"}
+    command.downgrade(alembic_config(engine), "base")
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) == {"alembic_version"}
 
 
 def test_logs_hold_no_personal_data(world: World, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,5 +1,6 @@
 """The real UI in Debian's chromium (Playwright for Python, no browser download): login -> upload ->
-drafting -> keyboard review -> approve -> verify -> export, on a live server over loopback.
+drafting -> keyboard review -> approve -> verify -> export, and a supervisor registering a server
+folder, on a live server over loopback.
 
 Set HOTICH_UPDATE_SCREENSHOT=1 to refresh docs/workbench_review.png from this run."""
 
@@ -8,16 +9,16 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import threading
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import uvicorn
 
-from conftest import PASSWORD
+from conftest import PASSWORD, free_port
 from ocr.schema import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,17 +32,11 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(make_world):  # noqa: ANN001, ANN201
     """The world's app served by uvicorn in a thread; yields (world, base URL)."""
     world = make_world(start_worker=True)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -158,3 +153,30 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
     assert shot.stat().st_size > 50_000
     if os.environ.get("HOTICH_UPDATE_SCREENSHOT"):
         shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_supervisor_registers_a_server_folder(live, synth_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    world, base = live
+    root = tmp_path / "imports"
+    (root / "so-02").mkdir(parents=True)
+    shutil.copyfile(sorted(synth_dir.glob("*.jpg"))[0], root / "so-02" / "trang-1.jpg")
+    (root / "so-02" / "ghi-chu.txt").write_text("không phải ảnh", encoding="utf-8")
+    world.app.state.settings = replace(world.settings, import_roots=(root,))
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN").new_page()
+            page.set_default_timeout(30_000)
+            _login(page, base, "supervisor")
+            page.goto(f"{base}/books/{world.books['c1']}")
+            page.fill("#folder-path", str(root / "so-02"))
+            page.click("#folder-form button[type=submit]")
+            page.wait_for_selector("#toast.show", state="attached")
+            assert "Đã thêm 1 tệp (bỏ qua 1)" in page.text_content("#toast")
+            assert page.text_content("#folder-skipped").startswith("Bỏ qua ghi-chu.txt")
+            page.fill("#folder-path", str(tmp_path))  # outside the root: the refusal is shown
+            page.click("#folder-form button[type=submit]")
+            page.wait_for_selector("#toast.error", state="attached")
+            assert "ngoài các thư mục được phép" in page.text_content("#toast")
+        finally:
+            browser.close()
