@@ -20,7 +20,7 @@ import numpy as np
 from ocr.draft.readers import DEFAULT_BEAM, LineJob, LineReader, Reading, make_reader
 from ocr.fields import normalize
 from ocr.htr.preprocess import line_crop
-from ocr.layout import get_analyzer
+from ocr.layout import shared_analyzer
 from ocr.layout.base import LayoutResult
 from ocr.layout.deskew import binarize, gray_channel
 from ocr.schema import (AdminUnit, BookMeta, BookType, Field, FieldStatus, ImageRef, Line, Page, Provenance,
@@ -125,7 +125,7 @@ class PageDrafter:
     def __init__(self, settings: DraftSettings, reader: LineReader | None = None) -> None:
         self.settings = settings
         self.template = load_template(settings.template)
-        self.analyzer = get_analyzer(settings.layout)
+        self.analyzer = shared_analyzer(settings.layout)
         self.reader = reader or make_reader(settings.recognizer, model=settings.model, threads=settings.threads,
                                             beam_width=settings.beam_width)
         self.models = {**getattr(self.analyzer, "models", {}), **self.reader.models}

@@ -1,6 +1,7 @@
 """Page layout: table grid, records, field slots and text lines of ledger pages."""
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from ocr.layout.base import LayoutAnalyzer, LayoutResult
 from ocr.layout.classical import ClassicalLayoutAnalyzer
@@ -31,4 +32,11 @@ def get_analyzer(name: str) -> LayoutAnalyzer:
     return ANALYZERS[name]()
 
 
-__all__ = ["ANALYZERS", "ClassicalLayoutAnalyzer", "LayoutAnalyzer", "LayoutResult", "get_analyzer"]
+@lru_cache(maxsize=None)
+def shared_analyzer(name: str) -> LayoutAnalyzer:
+    """One analyzer per name for the whole process (analyzers keep no per-page state; a learned
+    one holds its model session, hundreds of MB that need not be loaded twice)."""
+    return get_analyzer(name)
+
+
+__all__ = ["ANALYZERS", "ClassicalLayoutAnalyzer", "LayoutAnalyzer", "LayoutResult", "get_analyzer", "shared_analyzer"]

@@ -99,6 +99,12 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
             officer.focus("input[name=nksHoTen]")
             officer.wait_for_function("document.querySelector('#field-crop').naturalWidth > 0")
             assert "/crop" in officer.get_attribute("#field-crop", "src")
+            if officer.input_value("input[name=nksHoTen]") == name:  # the draft read it right: make
+                officer.keyboard.press("Control+a")                  # a slip first, so that typing
+                officer.keyboard.type(name[:-1])                     # the name is a correction
+                officer.keyboard.press("Control+s")
+                officer.wait_for_selector("#toast.ok")
+                officer.wait_for_selector("#toast.ok", state="detached", timeout=10_000)  # it fades
             officer.keyboard.press("Control+a")
             officer.keyboard.type(name)
             officer.keyboard.press("Enter")  # saves and moves to the next field
