@@ -24,6 +24,8 @@ def _strip_unbalanced(text: str) -> str:
     while changed and text:
         changed = False
         for opening, closing in _PAIRS.items():
+            if not text:
+                break
             if opening == closing:
                 if text.count(opening) % 2 == 1 and (text[0] == opening or text[-1] == opening):
                     text = text[1:] if text[0] == opening else text[:-1]

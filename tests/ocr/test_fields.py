@@ -320,3 +320,9 @@ def test_text_is_cleaned_and_a_lone_time_is_hh_mm():
     assert normalize("text", "9 giờ").value == "09:00"
     assert not normalize("text", "25 giờ 70").confident
     assert normalize("signature", "Trần Văn Bình").value == "Trần Văn Bình"
+
+
+@pytest.mark.parametrize("raw", ['"', "'", "(", ")", "[\"", "\"("])
+def test_text_of_lone_brackets_and_quotes_cleans_to_nothing(raw):
+    # Tesseract on a handwritten line can read a lone quote; it must not crash the draft
+    assert normalize("text", raw).value is None
