@@ -138,7 +138,6 @@ async function initBook() {
     return recs;
   }
   $("#state-filter").addEventListener("change", refresh);
-  await refresh();
   $("#start-review").addEventListener("click", async () => {
     const recs = await api(`/api/books/${id}/records`);
     const next = recs.find((r) => r.state === "pending" || r.state === "returned");
@@ -172,6 +171,7 @@ async function initBook() {
       button.disabled = false;
     }
   });
+  await refresh();  // last: every button of the page works before the table is filled
 }
 
 function showSkipped(skipped) {
@@ -333,5 +333,5 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   const init = {login: initLogin, books: initBooks, book: initBook, review: initReview, verify: initVerify,
     dashboard: initDashboard}[document.body.dataset.page];
-  if (init) init().catch((err) => toast(err.message, "error"));
+  if (init) Promise.resolve().then(init).catch((err) => toast(err.message, "error"));
 });

@@ -84,6 +84,7 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
             row.locator("progress").wait_for()
             row.get_by_text("Đã soạn thảo").wait_for(timeout=120_000)
             row.get_by_role("link", name="Duyệt").click()
+            officer.wait_for_selector("#records-table tbody tr")  # the book page has loaded its queue
             officer.click("#start-review")
             officer.wait_for_url("**/records/*")
             officer.wait_for_selector("#fields input")
