@@ -7,9 +7,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class TrainConfig(BaseModel):
+    """The training loop shared by the models: steps, how often to evaluate, save and log, torch
+    threads and the seed. An experiment may give other defaults (``default_factory``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: int = Field(6000, gt=0)
+    eval_every: int = Field(250, gt=0)
+    ckpt_every: int = Field(250, gt=0)
+    log_every: int = Field(25, gt=0)
+    threads: int = Field(2, ge=1)
+    seed: int = 0
 
 
 def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocr.htr.preprocess import InputSpec
-from training.configfile import read_config
+from training.configfile import TrainConfig, read_config
 
 
 class _Strict(BaseModel):
@@ -120,15 +120,6 @@ class OptimConfig(_Strict):
     schedule: Literal["onecycle", "cosine", "constant"] = "onecycle"
     warmup: float = Field(0.05, ge=0.0, lt=1.0)
     clip: float = 5.0
-
-
-class TrainConfig(_Strict):
-    steps: int = Field(6000, gt=0)
-    eval_every: int = Field(250, gt=0)
-    ckpt_every: int = Field(250, gt=0)
-    log_every: int = Field(25, gt=0)
-    threads: int = Field(2, ge=1)
-    seed: int = 0
 
 
 class ExperimentConfig(_Strict):

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocr.layout.maps import MAP_CHANNELS
-from training.configfile import read_config
+from training.configfile import TrainConfig, read_config
 from training.layout.model import UNetConfig
 
 
@@ -39,21 +39,12 @@ class OptimConfig(_Strict):
     warmup: float = Field(0.05, ge=0, lt=1)
 
 
-class TrainConfig(_Strict):
-    steps: int = Field(1000, gt=0)
-    eval_every: int = Field(100, gt=0)
-    ckpt_every: int = Field(50, gt=0)
-    log_every: int = Field(10, gt=0)
-    threads: int = Field(2, gt=0)
-    seed: int = 0
-
-
 class LayoutExperiment(_Strict):
     model: UNetConfig = Field(default_factory=UNetConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     loss: LossConfig = Field(default_factory=LossConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(steps=1000, eval_every=100, ckpt_every=50, log_every=10))
 
     def model_post_init(self, __context) -> None:
         if len(self.loss.pos_weight) != len(MAP_CHANNELS) or self.model.out_channels != len(MAP_CHANNELS):
