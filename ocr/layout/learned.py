@@ -2,10 +2,12 @@
 classical ruling and ink analysis, the same template fitting after them.
 
 Rules: the horizontal and vertical rule maps, upsampled to the working image, feed the grid and
-template matching of :mod:`ocr.layout.classical`. Text lines: connected line cores (cut at
-vertical rules, joined along the line) are the instances; every pixel of the line map goes to
-its nearest core; each instance is outlined strip by strip like the ground truth. Printed text:
-components of the print map become title / header / other regions.
+template matching of :mod:`ocr.layout.classical` (its morphological ruling is the fallback where
+the maps' grid does not fit). Text lines: connected line cores are the instances and every pixel
+of the line map goes to its nearest core; the page's ink components join the instance that covers
+most of them, and each line is outlined from its own ink inside its map, strip by strip like the
+ground truth (a line much taller than the page's typical one is split by the classical grouping).
+Printed text: components of the print map become title and header regions.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ RULE_JOIN = 9  # px at model scale: gaps this long along a rule are closed
 RULE_MIN = 40  # a rule is at least 1/40 of the page's long side
 TALL = 1.7  # a line whose ink is this many times the page's typical line height holds several
 MIN_INK = 12  # px: smaller ink specks are noise (as in the classical analyzer)
-STRIP = 8  # px at model scale (16 px on a 2,000 px page, as the ground truth is traced)
 _EXPORT = "export one with `hotich export layout --checkpoint RUN/best.pt`, or use the classical analyzer"
 
 
@@ -69,19 +70,13 @@ class LayoutModel:
         """Probabilities (C, h, w) at model scale (unpadded) of an RGB page."""
         x = self.spec.tensor(image)
         logits = self.session.run(["maps"], {"image": x})[0][0]
-        h, w = _scaled(self.spec, image)
+        w, h = self.spec.size(image.shape[1], image.shape[0])
         return 1.0 / (1.0 + np.exp(-logits[:, :h, :w]))
 
 
-def _scaled(spec: MapSpec, image: np.ndarray) -> tuple[int, int]:
-    h, w = image.shape[:2]
-    s = spec.scale(w, h)
-    return max(1, round(h * s)), max(1, round(w * s))
-
-
-def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
-    """Handwritten lines as a label image at model scale (0 = none, k = line k) and each line's
-    core box (x, y, w, h) in rows 1..n of an (n + 1, 4) array."""
+def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    """Handwritten lines as a label image at model scale (0 = none, k = line k): connected cores
+    (cut at vertical rules, joined along the line), each with the line-map pixels nearest to it."""
     c = {name: probs[i] > threshold for i, name in enumerate(MAP_CHANNELS)}
     rules = cv2.dilate(c["vrule"].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     core = (c["core"] & ~rules).astype(np.uint8)
@@ -90,7 +85,7 @@ def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.nda
     keep = np.flatnonzero(stats[:, 4] >= MIN_CORE)
     keep = keep[keep > 0]
     if not keep.size:
-        return np.zeros(core.shape, np.int32), np.zeros((1, 4), np.int32)
+        return np.zeros(core.shape, np.int32)
     lut = np.zeros(n, np.int32)
     lut[keep] = np.arange(1, keep.size + 1)
     cores = lut[labels]
@@ -98,28 +93,7 @@ def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.nda
                                                     labelType=cv2.DIST_LABEL_CCOMP)
     owner = np.zeros(int(nearest.max()) + 1, np.int32)
     owner[nearest[cores > 0]] = cores[cores > 0]
-    inst = np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0).astype(np.int32)
-    return inst, np.vstack([np.zeros((1, 4), np.int32), stats[keep, :4]])
-
-
-def line_instances(probs: np.ndarray, threshold: float = THRESHOLD) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(polygon, baseline) per handwritten line, in model-scale pixels (edges, not centres),
-    traced from the line map."""
-    inst, boxes = line_labels(probs, threshold)
-    out = []
-    for k in range(1, len(boxes)):
-        x, y, w, h = boxes[k]
-        x0, y0 = max(0, x - REACH), max(0, y - REACH)
-        x1, y1 = min(inst.shape[1], x + w + REACH), min(inst.shape[0], y + h + REACH)
-        traced = _trace(inst[y0:y1, x0:x1] == k, _core_of(inst[y0:y1, x0:x1] == k, probs, (x0, y0, x1, y1), threshold))
-        if traced is not None:
-            out.append((traced[0] + [x0, y0], traced[1] + [x0, y0]))
-    return out
-
-
-def _core_of(mask: np.ndarray, probs: np.ndarray, box: tuple[int, int, int, int], threshold: float) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return mask & (probs[MAP_CHANNELS.index("core"), y0:y1, x0:x1] > threshold)
+    return np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0).astype(np.int32)
 
 
 def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -167,30 +141,6 @@ def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray) -> list[tup
 def _ink_height(comps, ids: list[int]) -> float:
     st = comps.stats[ids]
     return float((st[:, 1] + st[:, 3]).max() - st[:, 1].min())
-
-
-def _trace(mask: np.ndarray, core: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Outline (upper edge left to right, lower edge back) and baseline (bottom of the core) of
-    one line's mask, per ``STRIP``-px column strip."""
-    cols = np.flatnonzero(mask.any(0))
-    if not cols.size:
-        return None
-    upper, lower, base = [], [], []
-    first, last = int(cols[0]), int(cols[-1])
-    for start in range(first, last + 1, STRIP):
-        end = min(start + STRIP, last + 1)
-        rows = np.flatnonzero(mask[:, start:end].any(1))
-        if not rows.size:
-            continue
-        upper += [(start, rows[0]), (end, rows[0])]
-        lower += [(start, rows[-1] + 1), (end, rows[-1] + 1)]
-        crow = np.flatnonzero(core[:, start:end].any(1))
-        if crow.size:
-            base.append(((start + end) / 2, crow[-1] + 1))
-    poly = np.array(upper + lower[::-1], float)
-    if not base:
-        base = [(first, lower[0][1]), (last + 1, lower[0][1])]
-    return poly, np.array(base, float)
 
 
 def printed_blocks(probs: np.ndarray, scale: tuple[float, float], threshold: float = THRESHOLD) -> list[np.ndarray]:
@@ -244,6 +194,6 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
             return cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
 
         hmask, vmask = full("hrule", (3, RULE_JOIN)), full("vrule", (RULE_JOIN, 3))
-        found = ink_lines(work, hmask | vmask, line_labels(probs, self.threshold)[0])
+        found = ink_lines(work, hmask | vmask, line_labels(probs, self.threshold))
         return PageStructure(hmask, vmask, lambda slots: lines_in_slots(found, slots, (h, w)),
                              printed_blocks(probs, (sx, sy), self.threshold))

@@ -24,11 +24,14 @@ class MapSpec:
     def scale(self, width: int, height: int) -> float:
         return self.long_side / max(width, height)
 
+    def size(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) of a ``width`` x ``height`` page at model scale, unpadded."""
+        s = self.scale(width, height)
+        return max(1, round(width * s)), max(1, round(height * s))
+
     def resize(self, image: np.ndarray, *, nearest: bool = False) -> np.ndarray:
         """``image`` (H x W [x C]) at model scale, unpadded."""
-        h, w = image.shape[:2]
-        s = self.scale(w, h)
-        size = (max(1, round(w * s)), max(1, round(h * s)))
+        size = self.size(image.shape[1], image.shape[0])
         interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
         if image.ndim == 3 and image.shape[2] > 4:  # OpenCV resizes at most 4 channels at once
             return np.dstack([cv2.resize(image[..., i:i + 4], size, interpolation=interp)

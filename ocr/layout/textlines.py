@@ -124,7 +124,11 @@ def outline(comps: Components, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 def outline_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polygon and baseline of the ink in a (cropped) boolean mask, in the mask's pixels: the
-    upper and lower envelope per ``STRIP``-px strip, padded by ``PAD``, as the ground truth is."""
+    upper and lower envelope per ``STRIP``-px strip from the first inked column to the last, padded
+    by ``PAD``, as the ground truth is."""
+    cols = np.flatnonzero(mask.any(0))
+    first = int(cols[0]) if cols.size else 0
+    mask = mask[:, first:int(cols[-1]) + 1] if cols.size else mask
     top, bottom, xs = [], [], []
     for s in range(0, mask.shape[1], STRIP):
         rows = np.flatnonzero(mask[:, s:s + STRIP].any(1))
@@ -139,4 +143,4 @@ def outline_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     upper = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(top, float) - PAD, 2)], 1)
     lower = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(bottom, float) + PAD, 2)], 1)[::-1]
     base = np.array([((a + b) / 2, t) for (a, b), t in zip(xs, bottom)], float)
-    return np.concatenate([upper, lower]), base
+    return np.concatenate([upper, lower]) + [first, 0], base + [first, 0]

@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from ocr.htr.bundle import ModelError
-from ocr.layout.learned import LayoutModel, line_instances
+from ocr.layout.learned import LayoutModel, ink_lines, line_labels
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
 
 
@@ -24,13 +25,10 @@ def test_touching_lines_are_separated_by_their_cores():
     _put(m, "line", 30, 50, 20, 150)
     _put(m, "core", 15, 25, 20, 180)
     _put(m, "core", 35, 45, 20, 150)
-    found = sorted(line_instances(m), key=lambda pb: pb[0][:, 1].mean())
-    assert len(found) == 2
-    (p1, b1), (p2, b2) = found
-    assert p1[:, 1].min() == pytest.approx(10, abs=1) and p1[:, 1].max() == pytest.approx(30, abs=1)
-    assert p2[:, 1].min() == pytest.approx(30, abs=1) and p2[:, 1].max() == pytest.approx(50, abs=1)
-    assert p1[:, 0].max() == pytest.approx(180, abs=1) and p2[:, 0].max() == pytest.approx(150, abs=1)
-    assert np.all(np.abs(b1[:, 1] - 25) <= 1) and np.all(np.abs(b2[:, 1] - 45) <= 1)
+    inst = line_labels(m)
+    first, second = np.unique(inst[10:30, 20:180]), np.unique(inst[30:50, 20:150])
+    assert len(first) == 1 and len(second) == 1 and first[0] != second[0] and 0 not in (first[0], second[0])
+    assert inst.max() == 2 and not inst[:10].any() and not inst[50:].any()
 
 
 def test_word_gaps_join_and_vertical_rules_split():
@@ -42,15 +40,49 @@ def test_word_gaps_join_and_vertical_rules_split():
     _put(m, "vrule", 0, 60, 120, 122)  # a column rule: writing beyond it is another cell's line
     _put(m, "line", 10, 30, 125, 170)
     _put(m, "core", 15, 25, 125, 170)
-    found = sorted(line_instances(m), key=lambda pb: pb[0][:, 0].min())
-    assert [(round(p[:, 0].min()), round(p[:, 0].max())) for p, _ in found] == [(20, 100), (125, 170)]
+    inst = line_labels(m)
+    assert inst[20, 40] == inst[20, 80] != 0
+    assert inst[20, 150] not in (0, inst[20, 40])
+    assert inst.max() == 2
 
 
 def test_specks_and_empty_maps_give_no_lines():
     m = _maps()
-    assert line_instances(m) == []
+    assert not line_labels(m).any()
     _put(m, "core", 5, 7, 5, 8)  # 6 px: noise
-    assert line_instances(m) == []
+    assert not line_labels(m).any()
+
+
+def _written(*lines: tuple[str, int, int]) -> np.ndarray:
+    page = np.full((260, 480, 3), 235, np.uint8)
+    for text, x, y in lines:
+        cv2.putText(page, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (30, 30, 90), 2, cv2.LINE_AA)
+    return page
+
+
+def test_ink_lines_are_outlined_from_their_ink_inside_their_map():
+    page = _written(("Nguyen Van An", 40, 50), ("Kinh", 40, 110))
+    cv2.line(page, (60, 48), (420, 48), (30, 30, 90), 2)  # a stroke touching the first line runs on
+    inst = np.zeros(page.shape[:2], np.int32)
+    inst[28:58, 35:240] = 1  # the line maps end where the writing does
+    inst[88:118, 35:110] = 2
+    found = sorted(ink_lines(page, np.zeros(page.shape[:2], np.uint8), inst), key=lambda pb: pb[0][:, 1].mean())
+    assert len(found) == 2
+    (p1, b1), (p2, _) = found
+    assert p1[:, 0].max() <= 240 + 1 + 3  # ends at the map (+1 px dilation, +3 px padding), not at 420
+    assert p1[:, 0].min() <= 40 and p1[:, 1].min() < 35 and p1[:, 1].max() <= 58 + 1 + 3
+    assert np.all(b1[:, 1] <= 58 + 1) and 90 < p2[:, 1].mean() < 118
+
+
+def test_a_map_line_holding_two_written_lines_is_split():
+    page = _written(("Xa Hop Thanh", 40, 50), ("Huyen Phu Luong", 40, 90), ("Kinh", 40, 160), ("Nam", 40, 210))
+    inst = np.zeros(page.shape[:2], np.int32)
+    inst[25:100, 35:300] = 1  # two written lines under one map line (too close for the map's scale)
+    inst[135:168, 35:110] = 2
+    inst[185:218, 35:110] = 3
+    found = ink_lines(page, np.zeros(page.shape[:2], np.uint8), inst)
+    tops = sorted(round(p[:, 1].min()) for p, _ in found)
+    assert len(found) == 4 and tops[1] - tops[0] > 25
 
 
 def test_map_spec_pads_to_a_multiple_and_keeps_aspect():
