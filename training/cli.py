@@ -1,10 +1,28 @@
-"""`hotich train ...` and `hotich export ...`: thin click commands over ``training.htr``."""
+"""`hotich train ...` and `hotich export ...`: thin click commands over ``training.htr`` and
+``training.layout``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+
+def run_options(command: Callable) -> Callable:
+    """The options every training command takes: config, run folder, seed, resume, overrides."""
+    for option in reversed((
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     required=True),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="run folder (default: runs/<config name>)"),
+        click.option("--seed", type=int, default=None, help="overrides train.seed"),
+        click.option("--resume", is_flag=True, help="continue from OUT/last.pt"),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="dotted config override, repeatable"),
+    )):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -13,14 +31,9 @@ def train() -> None:
 
 
 @train.command("htr")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="run folder (default: runs/<config name>)")
-@click.option("--seed", type=int, default=None, help="overrides train.seed")
-@click.option("--resume", is_flag=True, help="continue from OUT/last.pt")
+@run_options
 @click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="start from this checkpoint's weights (fine-tuning; fresh optimizer and schedule)")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="dotted config override, repeatable")
 def train_htr_command(config_path: Path, out: Path | None, seed: int | None, resume: bool, init: Path | None,
                       overrides: tuple[str, ...]) -> None:
     """Train the CTC line recognizer."""
@@ -94,12 +107,7 @@ def export_htr_command(checkpoint: Path, out: Path, quantize: bool, torch_out: P
 
 
 @train.command("layout")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="run folder (default: runs/<config name>)")
-@click.option("--seed", type=int, default=None, help="overrides train.seed")
-@click.option("--resume", is_flag=True, help="continue from OUT/last.pt")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="dotted config override, repeatable")
+@run_options
 def train_layout_command(config_path: Path, out: Path | None, seed: int | None, resume: bool,
                          overrides: tuple[str, ...]) -> None:
     """Train the layout U-Net (renders its training pages first when they are missing)."""
