@@ -125,6 +125,23 @@ async function initBooks() {
 // --- a book's review queue --------------------------------------------------------------------
 async function initBook() {
   const id = document.body.dataset.book;
+  const folder = $("#folder-form");
+  if (folder) folder.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = folder.querySelector("button");
+    button.disabled = true;
+    try {
+      const res = await api(`/api/books/${id}/folder`, {method: "POST", json: {path: $("#folder-path").value}});
+      showSkipped(res.skipped);
+      toast(`Đã thêm ${res.added} tệp (bỏ qua ${res.skipped.length}); đang soạn thảo lại.`);
+      $("#book-progress").textContent = `${BOOK_STATE_VI[res.progress.state]} · ${res.progress.pages_total} trang`;
+    } catch (err) {
+      showSkipped(err.detail?.skipped || []);
+      toast(err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
   const book = await api(`/api/books/${id}`);
   $("#book-title").textContent = `Sổ ${bookName(book)} · ${book.unit}`;
   $("#book-progress").textContent = `${BOOK_STATE_VI[book.progress.state]} · ${book.records.total} bản ghi`;
@@ -153,23 +170,6 @@ async function initBook() {
       document.body.append(a); a.click(); a.remove();
       toast("Đã xuất hồ sơ của các bản ghi đã xác nhận.");
     } catch (err) { toast(err.message, "error"); }
-  });
-  const folder = $("#folder-form");
-  if (folder) folder.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const button = folder.querySelector("button");
-    button.disabled = true;
-    try {
-      const res = await api(`/api/books/${id}/folder`, {method: "POST", json: {path: $("#folder-path").value}});
-      showSkipped(res.skipped);
-      toast(`Đã thêm ${res.added} tệp (bỏ qua ${res.skipped.length}); đang soạn thảo lại.`);
-      $("#book-progress").textContent = `${BOOK_STATE_VI[res.progress.state]} · ${res.progress.pages_total} trang`;
-    } catch (err) {
-      showSkipped(err.detail?.skipped || []);
-      toast(err.message, "error");
-    } finally {
-      button.disabled = false;
-    }
   });
   await refresh();  // last: every button of the page works before the table is filled
 }

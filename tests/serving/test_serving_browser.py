@@ -176,6 +176,7 @@ def test_supervisor_registers_a_server_folder(live, synth_dir: Path, tmp_path: P
             page.set_default_timeout(30_000)
             _login(page, base, "supervisor")
             page.goto(f"{base}/books/{world.books['c1']}")
+            page.wait_for_function("document.querySelector('#book-title').textContent.includes('·')")  # page ready
             page.fill("#folder-path", str(root / "so-02"))
             page.click("#folder-form button[type=submit]")
             page.wait_for_selector("#toast.show", state="attached")
