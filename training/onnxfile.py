@@ -25,3 +25,16 @@ def slim_checkpoint(checkpoint: Path, out: Path, keys: Iterable[str]) -> Path:
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     torch.save({k: state[k] for k in keys if k in state}, out)
     return out
+
+
+def quantize_onnx(path: Path) -> Path:
+    """An int8 dynamic-quantized twin ``<stem>.int8.onnx`` with the same metadata."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = path.with_suffix(".int8.onnx")
+    quantize_dynamic(str(path), str(target), weight_type=QuantType.QInt8)
+    src, dst = onnx.load(str(path)), onnx.load(str(target))
+    del dst.metadata_props[:]
+    dst.metadata_props.extend(src.metadata_props)
+    onnx.save(dst, str(target))
+    return target

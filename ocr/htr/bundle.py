@@ -10,7 +10,6 @@ the session once and refuses a bundle that does not keep this contract, saying w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -22,6 +21,10 @@ import onnxruntime as ort
 
 from ocr.htr.charset import Charset, CharsetError
 from ocr.htr.preprocess import InputSpec
+from ocr.registry import active_model_path, file_sha256, model_dir, registry_dir
+
+__all__ = ["ModelBundle", "ModelError", "default_model_path", "file_sha256", "load_bundle", "model_dir",
+           "session_options"]
 
 MODEL_FILE = "htr.onnx"
 TASK = "htr"
@@ -33,14 +36,9 @@ class ModelError(ValueError):
     """A model bundle that cannot be used; the message says why and what to do."""
 
 
-def model_dir() -> Path:
-    """The models folder: ``$HOTICH_MODEL_DIR`` or the repository's ``models/``."""
-    env = os.environ.get("HOTICH_MODEL_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
-
-
 def default_model_path() -> Path:
-    return model_dir() / MODEL_FILE
+    """The active recognizer (``hotich models promote``), else the shipped ``models/htr.onnx``."""
+    return active_model_path(TASK)
 
 
 def session_options(threads: int | None = None) -> ort.SessionOptions:
@@ -83,14 +81,6 @@ class ModelBundle:
     def run(self, images: np.ndarray) -> np.ndarray:
         """Log-probabilities (B, T, C) of a batch (B, 1, H, W) from :func:`batch_lines`."""
         return self.session.run([OUTPUT], {INPUT: np.ascontiguousarray(images, np.float32)})[0]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _metadata(path: Path, meta: dict[str, str]) -> tuple[Charset, InputSpec, dict[str, Any]]:
@@ -191,7 +181,8 @@ def load_bundle(path: str | os.PathLike | None = None, *, threads: int | None = 
         raise ModelError(
             f"no recognizer model at {path}; train and export one with `hotich export htr` "
             f"(it writes {MODEL_FILE}, its charset and model card), copy a released bundle into "
-            f"{model_dir()}, or point $HOTICH_MODEL_DIR or model_path at one"
+            f"{model_dir()}, promote one from {registry_dir()} with `hotich models promote`, or point "
+            f"$HOTICH_MODEL_DIR or model_path at one"
         )
     try:
         session = ort.InferenceSession(str(path), sess_options=session_options(threads),

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from ocr.layout.base import LayoutAnalyzer, LayoutResult
 from ocr.layout.classical import ClassicalLayoutAnalyzer
+from ocr.registry import active_model_path
 
 def _classical_ppocr() -> ClassicalLayoutAnalyzer:
     from ocr.layout.ppocr_lines import PPOCRLineFinder  # rapidocr is optional: import on demand
@@ -32,10 +33,15 @@ def get_analyzer(name: str) -> LayoutAnalyzer:
     return ANALYZERS[name]()
 
 
-@lru_cache(maxsize=None)
 def shared_analyzer(name: str) -> LayoutAnalyzer:
-    """One analyzer per name for the whole process (analyzers keep no per-page state; a learned
-    one holds its model session, hundreds of MB that need not be loaded twice)."""
+    """One analyzer per name and active model for the whole process (analyzers keep no per-page
+    state; a learned one holds its model session, hundreds of MB that need not be loaded twice). A
+    promotion (``hotich models promote``) is picked up at the next call."""
+    return _shared(name, str(active_model_path("layout")) if name == "learned" else "")
+
+
+@lru_cache(maxsize=2)
+def _shared(name: str, model: str) -> LayoutAnalyzer:
     return get_analyzer(name)
 
 

@@ -19,14 +19,14 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from ocr.htr.bundle import ModelError, file_sha256, model_dir, session_options
+from ocr.htr.bundle import ModelError, file_sha256, session_options
+from ocr.registry import active_model_path
 from ocr.layout.classical import ClassicalLayoutAnalyzer, PageStructure, lines_in_slots
 from ocr.layout.deskew import binarize, gray_channel
 from ocr.layout.grid import long_only, ruling_masks
 from ocr.layout.textlines import group_lines, outline, outline_mask, text_components
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
 
-MODEL_FILE = "layout.onnx"
 TASK = "layout"
 THRESHOLD = 0.5
 MIN_CORE = 10  # px at model scale: smaller core pieces are noise
@@ -43,7 +43,7 @@ class LayoutModel:
     """An open layout model: ONNX session, map channels and input spec from its metadata."""
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None) -> None:
-        self.path = Path(path) if path else model_dir() / MODEL_FILE
+        self.path = Path(path) if path else active_model_path(TASK)
         if not self.path.is_file():
             raise ModelError(f"{self.path}: no layout model there; {_EXPORT}")
         opts = session_options(threads)

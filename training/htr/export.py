@@ -67,19 +67,6 @@ def export_onnx(checkpoint: Path, out: Path) -> Path:
     return out
 
 
-def quantize_onnx(path: Path) -> Path:
-    """An int8 dynamic-quantized twin ``<stem>.int8.onnx`` with the same metadata."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target = path.with_suffix(".int8.onnx")
-    quantize_dynamic(str(path), str(target), weight_type=QuantType.QInt8)
-    src, dst = onnx.load(str(path)), onnx.load(str(target))
-    del dst.metadata_props[:]
-    dst.metadata_props.extend(src.metadata_props)
-    onnx.save(dst, str(target))
-    return target
-
-
 def evaluate_checkpoint(checkpoint: Path, labels: Path | None = None) -> tuple[Scores, list[tuple[str, str]]]:
     """Scores of a checkpoint on a labels.tsv, or on the real validation split by default."""
     model, cfg, charset, spec, _ = load_checkpoint(checkpoint)

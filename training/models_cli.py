@@ -1,0 +1,211 @@
+"""``hotich models``: list, add, evaluate, compare, promote and roll back model bundles.
+
+Bundles and the active choice live in :mod:`ocr.registry`; ``add`` exports a training run into a
+bundle (torch is imported only there); ``eval`` and ``compare`` write reports with
+:mod:`training.compare`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ocr.registry import TASKS, Bundle, RegistryError, active_bundle, get_bundle, list_bundles, promote, rollback
+
+_TASK = click.option("--task", type=click.Choice(TASKS), default=None,
+                     help="the task, where the reference alone does not say it ('shipped', 'active')")
+_LABELS = click.option("--labels", "labels", multiple=True, metavar="[NAME=]LABELS.TSV",
+                       help="a labelled line set to read (repeatable); 'real' is the fixed writer-disjoint "
+                            "validation split of ../shared/data/htr-real")
+_LAYOUT = click.option("--layout-data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+                       help="pages with ground truth (`hotich synth` output) for layout F1 per template")
+_LIMIT = click.option("--limit", type=int, default=None, help="read at most this many layout pages")
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _bundle(ref: str, task: str | None) -> Bundle:
+    try:
+        return get_bundle(ref, task)
+    except RegistryError as exc:
+        raise _fail(exc) from None
+
+
+def _pair(a: str, b: str, task: str | None) -> tuple[Bundle, Bundle]:
+    """Two bundles of one task; 'active' or 'shipped' on one side take the task of the other."""
+    named = [r for r in (a, b) if r not in ("active", "shipped")]
+    if task is None and named:
+        task = _bundle(named[0], None).task
+    first, second = _bundle(a, task), _bundle(b, task)
+    if first.task != second.task:
+        raise click.ClickException(f"{first.id} is a {first.task} model and {second.id} a {second.task} model")
+    return first, second
+
+
+@click.group()
+def models() -> None:
+    """Model bundles: list, add a training run, evaluate, compare, promote, roll back."""
+
+
+@models.command("list")
+@_TASK
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object per bundle")
+def list_command(task: str | None, as_json: bool) -> None:
+    """Every bundle; the active one of each task is marked with *."""
+    try:
+        bundles = list_bundles(task)
+        active = {t: active_bundle(t).id for t in ([task] if task else TASKS) if any(b.task == t for b in bundles)}
+    except RegistryError as exc:
+        raise _fail(exc) from None
+    for b in bundles:
+        info = {"id": b.id, "task": b.task, "active": active.get(b.task) == b.id, "shipped": b.shipped,
+                "created": b.meta.get("created"), "parent": b.meta.get("parent"), "onnx": str(b.onnx),
+                "size_mb": round(b.onnx.stat().st_size / 1e6, 2), "metrics": b.meta.get("metrics") or {}}
+        if as_json:
+            click.echo(json.dumps(info, ensure_ascii=False))
+            continue
+        origin = "shipped" if b.shipped else f"from {b.meta.get('parent') or 'scratch'}"
+        click.echo(f"{'*' if info['active'] else ' '} {b.id:42s} {b.task:6s} {info['size_mb']:6.2f} MB  "
+                   f"{str(info['created'] or '')[:10]:10s}  {origin}")
+
+
+@models.command("add")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--checkpoint", "which", type=click.Choice(["best", "last"]), default="best", show_default=True,
+              help="which checkpoint of a run folder")
+@click.option("--quantize", is_flag=True, help="also write an int8 dynamic-quantized twin (model.int8.onnx); "
+                                               "`hotich models eval` then measures both")
+@click.option("--notes", default="", help="a line for the card (what changed, why)")
+def add_command(source: Path, which: str, quantize: bool, notes: str) -> None:
+    """Register a training run (its best.pt) or a checkpoint as a new bundle."""
+    from training.bundle import add_bundle
+
+    try:
+        bundle = add_bundle(source, which=which, quantize=quantize, notes=notes)
+    except (RegistryError, ValueError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
+    click.echo(f"added {bundle.id} ({bundle.task}) in {bundle.folder}")
+
+
+def _label_sets(labels: tuple[str, ...]) -> dict[str, Path]:
+    """``NAME=PATH`` or ``PATH`` (named by its folder) or ``real``."""
+    from training.htr.split import DEFAULT_ROOT, write_split
+
+    sets: dict[str, Path] = {}
+    for item in labels:
+        name, _, path = item.rpartition("=")
+        if item == "real":
+            name, path = "real", str(write_split(DEFAULT_ROOT, Path("runs/valsets/htr-real"))[1])
+        name = name or Path(path).parent.name or Path(path).stem
+        if not Path(path).is_file():
+            raise click.ClickException(f"--labels {item}: {path} is not a file; give a labels.tsv")
+        if name in sets:
+            raise click.ClickException(f"--labels: two sets are named {name!r}; name them NAME=PATH")
+        sets[name] = Path(path)
+    return sets
+
+
+def _evaluate(bundle: Bundle, sets: dict[str, Path], layout_data: Path | None, limit: int | None,
+              int8: bool = False) -> dict[str, Any]:
+    from training.compare import evaluate_htr_bundle, evaluate_layout_bundle
+
+    onnx = bundle.folder / str(bundle.meta["int8"]) if int8 else bundle.onnx
+    if bundle.task == "htr":
+        if not sets:
+            raise click.ClickException("give the line sets to read with --labels (e.g. --labels real)")
+        return {"htr": evaluate_htr_bundle(onnx, sets), "layout": None}
+    if layout_data is None:
+        raise click.ClickException("give pages with ground truth with --layout-data (e.g. `hotich synth` output)")
+    return {"htr": None, "layout": evaluate_layout_bundle(onnx, layout_data, limit)}
+
+
+@models.command("eval")
+@click.argument("ref")
+@_TASK
+@_LABELS
+@_LAYOUT
+@_LIMIT
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="report folder (default: runs/reports/<id>)")
+@click.option("--record/--no-record", default=True, show_default=True,
+              help="store the figures in a registered bundle's bundle.json and card")
+def eval_command(ref: str, task: str | None, labels: tuple[str, ...], layout_data: Path | None, limit: int | None,
+                 out: Path | None, record: bool) -> None:
+    """Evaluate one bundle (and its int8 twin, if any); write a report with plots."""
+    from training.compare import write_eval_report
+
+    bundle = _bundle(ref, task)
+    sets = _label_sets(labels)
+    out = out or Path("runs/reports") / bundle.id
+    evals = _evaluate(bundle, sets, layout_data, limit)
+    report = write_eval_report(bundle.id, evals["htr"], evals["layout"], out)
+    summary = _summary(report)
+    if bundle.meta.get("int8"):
+        int8 = _evaluate(bundle, sets, layout_data, limit, int8=True)
+        summary_int8 = _summary(write_eval_report(f"{bundle.id} int8", int8["htr"], int8["layout"], out / "int8"))
+        summary = {**summary, "int8": summary_int8}
+    if record and not bundle.shipped:
+        from training.bundle import record_metrics
+
+        record_metrics(bundle, "eval", summary)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(f"report: {report}")
+
+
+def _summary(report: Path) -> dict[str, Any]:
+    """The headline figures of a report.json beside ``report``."""
+    data = json.loads((report.parent / "report.json").read_text(encoding="utf-8"))
+    return data.get("summary", data)
+
+
+@models.command("compare")
+@click.argument("a")
+@click.argument("b")
+@_TASK
+@_LABELS
+@_LAYOUT
+@_LIMIT
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="report folder (default: runs/reports/<a>-vs-<b>)")
+def compare_command(a: str, b: str, task: str | None, labels: tuple[str, ...], layout_data: Path | None,
+                    limit: int | None, out: Path | None) -> None:
+    """Compare two bundles on the same sets: a Markdown report with plots (per source, per field
+    type, Vietnamese vowel and tone confusions, calibration, layout F1 per template)."""
+    from training.compare import write_compare_report
+
+    first, second = _pair(a, b, task)
+    sets = _label_sets(labels)
+    out = out or Path("runs/reports") / f"{first.id}-vs-{second.id}"
+    ea = _evaluate(first, sets, layout_data, limit)
+    eb = _evaluate(second, sets, layout_data, limit)
+    report = write_compare_report(first.id, ea, second.id, eb, out)
+    click.echo(json.dumps(_summary(report), ensure_ascii=False))
+    click.echo(f"report: {report}")
+
+
+@models.command("promote")
+@click.argument("ref")
+@_TASK
+def promote_command(ref: str, task: str | None) -> None:
+    """Make a bundle the default that drafting, the workbench and evaluation load."""
+    try:
+        bundle = promote(ref, task)
+    except RegistryError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{bundle.task}: {bundle.id} is active (`hotich models rollback --task {bundle.task}` undoes it)")
+
+
+@models.command("rollback")
+@click.option("--task", type=click.Choice(TASKS), required=True)
+def rollback_command(task: str) -> None:
+    """Restore the bundle that was active before the last promotion."""
+    try:
+        bundle = rollback(task)
+    except RegistryError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{task}: {bundle.id} is active again")
