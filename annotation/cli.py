@@ -35,15 +35,36 @@ def annotate() -> None:
 @click.option("--with-predictions", is_flag=True, help="Attach pre-annotations (drafts, or the page files themselves).")
 @click.option("--drafts", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
               help="A `hotich draft` output folder whose drafts/<page>.json are the predictions.")
+@click.option("--select", "select", type=(click.Choice(["uncertain", "random"]), click.IntRange(min=1)),
+              default=None, metavar="uncertain|random N",
+              help="Push only N pages of the pool: those the active models are least sure of (scored on their "
+                   "drafts: the pages themselves, --drafts, else drafted now), or N at random (the baseline).")
+@click.option("--seed", type=int, default=None, help="Seed of --select random [default: 0].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the selection's ranking (page ids and scores) to this JSON file.")
 @_CONFIG
 def push(project: str, pages: tuple[Path, ...], with_predictions: bool, drafts: Path | None,
-         config: Path | None) -> None:
-    """Create or update PROJECT with pages (and their predictions)."""
+         select: tuple[str, int] | None, seed: int | None, report_path: Path | None, config: Path | None) -> None:
+    """Create or update PROJECT with pages (and their predictions).
+
+    With --select, the pages given are a pool and only the N chosen from it are pushed; the
+    ranking is printed (page ids and scores only). Example:
+
+    \b
+        hotich annotate push --project "KS 2004" --pages pool/ --drafts drafts-pool --select uncertain 50
+    """
     from annotation.push import page_files, push_pages
 
+    if select is None and (seed is not None or report_path is not None):
+        raise click.UsageError("--seed and --report go with --select (e.g. --select random 50 --seed 1)")
+    if seed is not None and select is not None and select[0] != "random":
+        raise click.UsageError("--seed applies to --select random only; uncertain selection is deterministic")
     client = _client(config)
     try:
-        report = push_pages(client, project, page_files(pages), with_predictions=with_predictions or drafts is not None,
+        files = page_files(pages)
+        if select is not None:
+            files = _selected(files, select, drafts, seed or 0, report_path)
+        report = push_pages(client, project, files, with_predictions=with_predictions or drafts is not None,
                             drafts=drafts)
     except (BridgeError, TemplateError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -51,6 +72,33 @@ def push(project: str, pages: tuple[Path, ...], with_predictions: bool, drafts: 
         click.echo(f"warning: {w}", err=True)
     click.echo(f"project {project!r} (id {report.project_id}): {len(report.created)} pages added, "
                f"{len(report.updated)} updated, {report.predictions} predictions attached")
+
+
+def _selected(files: list[Path], select: tuple[str, int], drafts: Path | None, seed: int,
+              report_path: Path | None) -> list[Path]:
+    """The files of the pages chosen by ``select``, with the ranking printed (and written)."""
+    from annotation.push import load_pages
+    from annotation.select import select_pages
+    from ocr.htr.bundle import ModelError
+    from ocr.registry import RegistryError
+
+    loaded = load_pages(files)
+    method, count = select
+    try:
+        selection = select_pages(loaded, method, count, drafts=drafts, seed=seed, progress=True)
+    except (ModelError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for w in selection.warnings:
+        click.echo(f"warning: {w}", err=True)
+    how = f"at random (seed {seed})" if method == "random" else "by uncertainty (1 - field confidence)"
+    click.echo(f"selected {len(selection.chosen)} of {len(loaded)} pages {how}:")
+    for rank, r in enumerate(selection.ranking[:count], 1):
+        click.echo(f"{rank:5d}  {r.page_id}" + ("" if r.score is None else f"  {r.score:.4f}"))
+    if report_path is not None:
+        selection.write(report_path)
+        click.echo(f"ranking of all {len(loaded)} pages -> {report_path}")
+    chosen = set(selection.chosen)
+    return [f for f, (page, _) in zip(files, loaded) if page.id in chosen]
 
 
 @annotate.command()

@@ -92,8 +92,10 @@ def overlap(inner: Polygon, outer: Polygon) -> float:
 # --- schema -> Label Studio ---------------------------------------------------------------------
 
 def page_header(page: Page) -> dict[str, Any]:
-    """What a task carries of a page besides its regions: id, image, template, side, book."""
-    return page.model_dump(mode="json", include={"id", "image", "template_id", "side", "book"})
+    """What a task carries of a page besides its regions: id, image, template, side, book, and the
+    table grid (not drawn for annotators; it comes back with the pull so that layout training
+    knows the page's rules)."""
+    return page.model_dump(mode="json", include={"id", "image", "template_id", "side", "book", "grid"})
 
 
 def _geometry(control: str, label: str, rid: str, polygon: Polygon, page: Page, score: float | None

@@ -30,22 +30,28 @@ def train() -> None:
     """Train models."""
 
 
+INIT_HELP = ("fine-tune from these weights (fresh optimizer and schedule): a .pt checkpoint, or a model bundle: "
+             "shipped, active, a bundle id (or unique prefix) or folder")
+
+
 @train.command("htr")
 @run_options
-@click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="start from this checkpoint's weights (fine-tuning; fresh optimizer and schedule)")
-def train_htr_command(config_path: Path, out: Path | None, seed: int | None, resume: bool, init: Path | None,
-                      overrides: tuple[str, ...]) -> None:
+@click.option("--init", metavar="CKPT|BUNDLE", default=None, help=INIT_HELP)
+@click.option("--data", "data", multiple=True, metavar="PATH=SHARE|real=SHARE",
+              help="add a labels.tsv line set (or a folder holding one) at SHARE of the training lines, or set "
+                   "the real lines' share; repeatable; the rest is on-the-fly synthetic")
+def train_htr_command(config_path: Path, out: Path | None, seed: int | None, resume: bool, init: str | None,
+                      data: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Train the CTC line recognizer."""
     from training.htr.config import load_config
-    from training.htr.train import train_htr
+    from training.htr.train import Run
 
     try:
-        cfg = load_config(config_path, overrides, seed)
+        cfg = load_config(config_path, overrides, seed, data)
+        run = Run(cfg, out or Path("runs") / config_path.stem, resume, init=init)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    record = train_htr(cfg, out or Path("runs") / config_path.stem, resume, init)
-    click.echo(f"done: {record}")
+    click.echo(f"done: {run.train()}")
 
 
 @train.command("htr-eval")
@@ -96,7 +102,8 @@ def export() -> None:
               help="also write the weights without optimizer state here (e.g. models/htr.pt)")
 def export_htr_command(checkpoint: Path, out: Path, quantize: bool, torch_out: Path | None) -> None:
     """Export a recognizer checkpoint to ONNX with its charset and input spec inside."""
-    from training.htr.export import export_onnx, quantize_onnx, slim_htr_checkpoint
+    from training.htr.export import export_onnx, slim_htr_checkpoint
+    from training.onnxfile import quantize_onnx
 
     path = export_onnx(checkpoint, out)
     click.echo(f"wrote {path} and {path.with_suffix('.charset.json')}")
@@ -108,18 +115,22 @@ def export_htr_command(checkpoint: Path, out: Path, quantize: bool, torch_out: P
 
 @train.command("layout")
 @run_options
-def train_layout_command(config_path: Path, out: Path | None, seed: int | None, resume: bool,
-                         overrides: tuple[str, ...]) -> None:
+@click.option("--init", metavar="CKPT|BUNDLE", default=None, help=INIT_HELP)
+@click.option("--data", "data_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="a folder of schema page JSON + images (a Label Studio pull's pages/, `hotich synth` output) "
+                   "mixed into the training crops at data.extra_share; repeatable")
+def train_layout_command(config_path: Path, out: Path | None, seed: int | None, resume: bool, init: str | None,
+                         data_dirs: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
     """Train the layout U-Net (renders its training pages first when they are missing)."""
     from training.layout.config import load_layout_config
     from training.layout.train import LayoutRun
 
     try:
-        cfg = load_layout_config(config_path, overrides, seed)
+        cfg = load_layout_config(config_path, overrides, seed, data_dirs)
+        run = LayoutRun(cfg, out or Path("runs") / config_path.stem, resume, init=init)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    record = LayoutRun(cfg, out or Path("runs") / config_path.stem, resume).train()
-    click.echo(f"done: {record}")
+    click.echo(f"done: {run.train()}")
 
 
 @export.command("layout")

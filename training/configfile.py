@@ -4,7 +4,8 @@ the seed, validated once by a pydantic model (unknown keys are an error)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,8 +14,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class TrainConfig(BaseModel):
-    """The training loop shared by the models: steps, how often to evaluate, save and log, torch
-    threads and the seed. An experiment may give other defaults (``default_factory``)."""
+    """The training loop shared by the models: steps, how often to evaluate, save and log, early
+    stopping, torch threads, the device and the seed. An experiment may give other defaults
+    (``default_factory``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -22,7 +24,10 @@ class TrainConfig(BaseModel):
     eval_every: int = Field(250, gt=0)
     ckpt_every: int = Field(250, gt=0)
     log_every: int = Field(25, gt=0)
+    patience: int = Field(0, ge=0)          # evaluations without a dev improvement > min_delta; 0: off
+    min_delta: float = Field(0.0, ge=0.0)
     threads: int = Field(2, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"   # auto: cuda when torch sees one
     seed: int = 0
 
 
@@ -45,8 +50,9 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 def read_config(schema: type[M], path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
-                seed: int | None = None) -> M:
-    """Defaults, then the YAML file, then ``key=value`` overrides and the seed; one validation."""
+                seed: int | None = None, edit: Callable[[dict[str, Any]], None] | None = None) -> M:
+    """Defaults, then the YAML file, then ``key=value`` overrides, the seed and ``edit`` (a
+    command's own options, such as ``--data``, applied to the raw tree); one validation."""
     tree: dict[str, Any] = {}
     if path is not None:
         loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -57,4 +63,6 @@ def read_config(schema: type[M], path: Path | None = None, overrides: list[str] 
         _set_dotted(tree, *parse_override(item))
     if seed is not None:
         _set_dotted(tree, "train.seed", seed)
+    if edit is not None:
+        edit(tree)
     return schema.model_validate(tree)

@@ -111,17 +111,21 @@ def _label_sets(labels: tuple[str, ...]) -> dict[str, Path]:
 
 
 def _evaluate(bundle: Bundle, sets: dict[str, Path], layout_data: Path | None, limit: int | None,
-              int8: bool = False) -> dict[str, Any]:
-    from training.compare import evaluate_htr_bundle, evaluate_layout_bundle
+              int8: bool = False) -> Any:
+    """The bundle's :class:`training.compare.Evals` on the given sets."""
+    from training.compare import Evals, evaluate_htr_bundle, evaluate_layout_bundle
 
     onnx = bundle.folder / str(bundle.meta["int8"]) if int8 else bundle.onnx
-    if bundle.task == "htr":
-        if not sets:
-            raise click.ClickException("give the line sets to read with --labels (e.g. --labels real)")
-        return {"htr": evaluate_htr_bundle(onnx, sets), "layout": None}
-    if layout_data is None:
-        raise click.ClickException("give pages with ground truth with --layout-data (e.g. `hotich synth` output)")
-    return {"htr": None, "layout": evaluate_layout_bundle(onnx, layout_data, limit)}
+    try:
+        if bundle.task == "htr":
+            if not sets:
+                raise click.ClickException("give the line sets to read with --labels (e.g. --labels real)")
+            return Evals(htr=evaluate_htr_bundle(onnx, sets))
+        if layout_data is None:
+            raise click.ClickException("give pages with ground truth with --layout-data (`hotich synth` output)")
+        return Evals(layout=evaluate_layout_bundle(onnx, layout_data, limit))
+    except (ValueError, OSError) as exc:
+        raise _fail(exc) from None
 
 
 @models.command("eval")
@@ -143,24 +147,35 @@ def eval_command(ref: str, task: str | None, labels: tuple[str, ...], layout_dat
     sets = _label_sets(labels)
     out = out or Path("runs/reports") / bundle.id
     evals = _evaluate(bundle, sets, layout_data, limit)
-    report = write_eval_report(bundle.id, evals["htr"], evals["layout"], out)
-    summary = _summary(report)
+    summary = _summary(write_eval_report(bundle.id, evals.htr, evals.layout, out))[0]
     if bundle.meta.get("int8"):
         int8 = _evaluate(bundle, sets, layout_data, limit, int8=True)
-        summary_int8 = _summary(write_eval_report(f"{bundle.id} int8", int8["htr"], int8["layout"], out / "int8"))
-        summary = {**summary, "int8": summary_int8}
+        summary["int8"] = _summary(write_eval_report(f"{bundle.id} int8", int8.htr, int8.layout, out / "int8"))[0]
     if record and not bundle.shipped:
         from training.bundle import record_metrics
 
         record_metrics(bundle, "eval", summary)
     click.echo(json.dumps(summary, ensure_ascii=False))
-    click.echo(f"report: {report}")
+    click.echo(f"report: {out / 'report.md'}")
 
 
-def _summary(report: Path) -> dict[str, Any]:
-    """The headline figures of a report.json beside ``report``."""
+def _summary(report: Path) -> list[dict[str, Any]]:
+    """The headline figures of each model in the report.json beside ``report``: CER per source,
+    calibration at the auto-accept threshold, speed (recognizers); F1 overall (layout)."""
     data = json.loads((report.parent / "report.json").read_text(encoding="utf-8"))
-    return data.get("summary", data)
+    out = []
+    for model in data["models"]:
+        entry: dict[str, Any] = {"model": model["name"]}
+        if model.get("htr"):
+            htr = model["htr"]
+            entry["cer"] = {"all": htr["overall"]["cer"], **{k: v["cer"] for k, v in htr["sources"].items()}}
+            entry["auto_accept"] = htr["calibration"]["auto_accept"]
+            entry["ece"] = htr["calibration"]["ece"]
+            entry["lines_per_s"] = htr["speed"]["lines_per_s"]
+        if model.get("layout"):
+            entry["layout"] = model["layout"]["overall"]
+        out.append(entry)
+    return out
 
 
 @models.command("compare")
@@ -184,7 +199,8 @@ def compare_command(a: str, b: str, task: str | None, labels: tuple[str, ...], l
     ea = _evaluate(first, sets, layout_data, limit)
     eb = _evaluate(second, sets, layout_data, limit)
     report = write_compare_report(first.id, ea, second.id, eb, out)
-    click.echo(json.dumps(_summary(report), ensure_ascii=False))
+    for entry in _summary(report):
+        click.echo(json.dumps(entry, ensure_ascii=False))
     click.echo(f"report: {report}")
 
 

@@ -14,10 +14,9 @@ from ocr.schema import Page
 
 
 def annotatable(page: Page) -> Page:
-    """The page as annotation carries it: no grid, baselines, confidences or normalizer notes;
-    fields without a region dropped."""
+    """The page as annotation carries it: no baselines, confidences or normalizer notes; fields
+    without a region dropped."""
     p = page.model_copy(deep=True)
-    p.grid = None
     for r in p.records:
         r.flags = []
         r.fields = [f for f in r.fields if f.region is not None]

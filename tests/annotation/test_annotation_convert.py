@@ -55,7 +55,7 @@ def test_round_trip_of_synthetic_pages(synth_pages: Path) -> None:
         pulled = results_to_page(pred["result"], page_task(page, "/data/x.jpg"), templates)
         assert pulled.warnings == []
         assert pulled.page.provenance.source == "annotation"
-        assert pulled.page.grid is None
+        assert pulled.page.grid == page.grid  # carried by the task, for layout training
         assert_same_truth(pulled.page, page, tol=1e-6)
         assert pulled.page.all_lines(), "a page with no lines proves nothing"
 

@@ -133,7 +133,14 @@ class ExperimentConfig(_Strict):
     def _check_shares(self) -> "ExperimentConfig":
         total = self.data.real_share + sum(ls.share for ls in self.data.line_sets)
         if total > 1.0 + 1e-9:
-            raise ValueError(f"data.real_share plus the line sets' shares is {total:.2f}; they must add up to at most 1")
+            raise ValueError(f"data.real_share plus the line sets' shares (--data) is {total:.2f}; they must add up "
+                             "to at most 1 (what remains is synthetic): lower a share")
+        return self
+
+    @model_validator(mode="after")
+    def _check_patience(self) -> "ExperimentConfig":
+        if self.train.patience and not (self.data.dev_lines or self.data.dev_synth_lines):
+            raise ValueError("train.patience needs a validation split: set data.dev_lines or data.dev_synth_lines")
         return self
 
     @model_validator(mode="after")
@@ -146,7 +153,48 @@ class ExperimentConfig(_Strict):
         return self
 
 
+def parse_data_spec(item: str) -> tuple[str, float]:
+    """``--data`` ``PATH=SHARE`` (a labels.tsv, or a folder holding one such as a Label Studio
+    pull) or ``real=SHARE`` -> (labels.tsv path or "real", share)."""
+    name, sep, raw = item.rpartition("=")
+    if not sep or not name:
+        raise ValueError(f"--data {item}: give PATH=SHARE (a labels.tsv or a folder with one) or real=SHARE")
+    try:
+        share = float(raw)
+    except ValueError:
+        raise ValueError(f"--data {item}: the share {raw!r} is not a number; give a fraction such as 0.3") from None
+    if name == "real":
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"--data {item}: the real share is a fraction in [0, 1] (0 turns real lines off)")
+        return name, share
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"--data {item}: a share is a fraction of the training lines in (0, 1]")
+    path = Path(name)
+    labels = path / "labels.tsv" if path.is_dir() else path
+    if not labels.is_file():
+        raise ValueError(f"--data {item}: {labels} does not exist; give a labels.tsv or a folder that holds one "
+                         "(`hotich annotate pull ... --out DIR`, `hotich synth lines ... --out DIR`)")
+    return str(labels), share
+
+
+def add_data_specs(tree: dict[str, Any], specs: list[str] | tuple[str, ...]) -> None:
+    """Apply ``--data`` specs to a raw config tree: ``real=S`` sets data.real_share, ``PATH=S``
+    appends a line set to data.line_sets; the rest of the lines stay synthetic."""
+    data = tree.setdefault("data", {})
+    seen_real = False
+    for item in specs:
+        name, share = parse_data_spec(item)
+        if name == "real":
+            if seen_real:
+                raise ValueError(f"--data {item}: real=SHARE is given twice; give it once")
+            seen_real = True
+            data["real_share"] = share
+        else:
+            data["line_sets"] = [*data.get("line_sets", []), {"labels": name, "share": share}]
+
+
 def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
-                seed: int | None = None) -> ExperimentConfig:
-    """Defaults, then the YAML file, then ``key=value`` overrides and the seed; one validation."""
-    return read_config(ExperimentConfig, path, overrides, seed)
+                seed: int | None = None, data: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
+    """Defaults, then the YAML file, then ``key=value`` overrides, the seed and the ``--data``
+    specs (:func:`add_data_specs`); one validation."""
+    return read_config(ExperimentConfig, path, overrides, seed, edit=lambda tree: add_data_specs(tree, data))

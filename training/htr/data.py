@@ -48,6 +48,13 @@ class Batch:
     texts: list[str]
     sources: list[str]
 
+    def to(self, device: torch.device) -> "Batch":
+        """The same batch with its tensors on ``device``."""
+        if device.type == "cpu":
+            return self
+        return Batch(self.images.to(device), self.widths.to(device), self.targets.to(device),
+                     self.target_lengths.to(device), self.texts, self.sources)
+
 
 def load_real(root: Path, rows: list[tuple[str, str]], height: int = STORE_HEIGHT,
               source: str = "real") -> list[LineImage]:
@@ -125,13 +132,18 @@ class LineStream:
 
     def __init__(self, cfg: DataConfig, spec: InputSpec, charset: Charset, real: list[LineImage], seed: int) -> None:
         self.cfg, self.spec, self.charset, self.seed = cfg, spec, charset, seed
-        self.real = [ln for ln in real if charset.covers(ln.text)]
-        self.sets = [(ls.share, [ln for ln in load_line_set(Path(ls.labels)) if charset.covers(ln.text)])
-                     for ls in cfg.line_sets]
         self.skipped: Counter[str] = Counter()
-        if len(self.real) < len(real):
-            self.skipped["real: text outside the charset"] = len(real) - len(self.real)
-            warnings.warn(f"{len(real) - len(self.real)} real lines skipped: text outside the charset")
+        self.real = self._covered("real", real)
+        self.sets = [(ls.share, self._covered(f"set {ls.labels}", load_line_set(Path(ls.labels))))
+                     for ls in cfg.line_sets]
+
+    def _covered(self, name: str, lines: list[LineImage]) -> list[LineImage]:
+        """The lines whose text the charset covers; the others are counted and warned about."""
+        kept = [ln for ln in lines if self.charset.covers(ln.text)]
+        if len(kept) < len(lines):
+            self.skipped[f"{name}: text outside the charset"] = len(lines) - len(kept)
+            warnings.warn(f"{len(lines) - len(kept)} lines of {name} skipped: text outside the charset")
+        return kept
 
     def _line(self, rng: np.random.Generator, synth: SynthLines) -> LineImage:
         while True:

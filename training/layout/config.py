@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +17,8 @@ class _Strict(BaseModel):
 
 
 class DataConfig(_Strict):
-    """Rendered pages (``training.layout.data``): how many, from which seed, how they are cut."""
+    """Rendered pages (``training.layout.data``): how many, from which seed, how they are cut; and
+    folders of labelled schema pages (``--data DIR``) mixed into the training crops."""
 
     dir: Path = Path("runs/layout-data")
     pages_per_template: int = Field(100, gt=0)
@@ -24,6 +26,8 @@ class DataConfig(_Strict):
     val_pages: int = Field(21, ge=0)  # held out of training, spread over the templates
     crop: int = Field(448, gt=0)
     batch_size: int = Field(4, gt=0)
+    extra_dirs: list[Path] = Field(default_factory=list)  # schema page JSON + images (`--data DIR`)
+    extra_share: float = Field(0.5, ge=0, le=1)           # of training crops, when extra_dirs has pages
 
 
 class LossConfig(_Strict):
@@ -50,8 +54,18 @@ class LayoutExperiment(_Strict):
         if len(self.loss.pos_weight) != len(MAP_CHANNELS) or self.model.out_channels != len(MAP_CHANNELS):
             raise ValueError(f"the layout model predicts {len(MAP_CHANNELS)} maps ({', '.join(MAP_CHANNELS)}): "
                              "model.out_channels and loss.pos_weight must have that many")
+        if self.train.patience and not self.data.val_pages:
+            raise ValueError("train.patience needs validation pages: set data.val_pages")
 
 
 def load_layout_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = (),
-                       seed: int | None = None) -> LayoutExperiment:
-    return read_config(LayoutExperiment, path, overrides, seed)
+                       seed: int | None = None, data_dirs: list[Path] | tuple[Path, ...] = ()) -> LayoutExperiment:
+    """Defaults, then the YAML file, then ``key=value`` overrides, the seed and ``--data`` page
+    folders (appended to data.extra_dirs); one validation."""
+
+    def add_dirs(tree: dict[str, Any]) -> None:
+        if data_dirs:
+            data = tree.setdefault("data", {})
+            data["extra_dirs"] = [*data.get("extra_dirs", []), *(str(d) for d in data_dirs)]
+
+    return read_config(LayoutExperiment, path, overrides, seed, edit=add_dirs)

@@ -36,19 +36,29 @@ def plans(pages_per_template: int, seed: int, *, hard_share: float = 0.6,
     return out
 
 
+def model_scale(image: np.ndarray, maps: np.ndarray, spec: MapSpec = MapSpec()) -> tuple[np.ndarray, np.ndarray]:
+    """(image, maps) of a page in page pixels, at model scale as they are stored."""
+    return spec.resize(image), spec.resize(maps)
+
+
+def save_page(path: Path, image: np.ndarray, maps: np.ndarray) -> Path:
+    """Write one training page (``image``, ``maps`` at model scale) to ``path`` (.npz), atomically."""
+    tmp = path.with_name(f"{path.stem}.tmp.npz")
+    np.savez_compressed(tmp, image=image, maps=maps)
+    return tmp.replace(path)
+
+
 def sample(plan: PagePlan, spec: MapSpec = MapSpec()) -> tuple[str, np.ndarray, np.ndarray]:
     """(page id, image, maps) of one plan at model scale."""
     r = render_page(plan, with_maps=True)
     assert r.maps is not None
-    return plan.page_id, spec.resize(r.image), spec.resize(r.maps)
+    return plan.page_id, *model_scale(r.image, r.maps, spec)
 
 
 def _write(args: tuple[PagePlan, Path]) -> str:
     plan, out = args
     pid, image, maps = sample(plan)
-    tmp = out / f"{pid}.tmp.npz"
-    np.savez_compressed(tmp, image=image, maps=maps)
-    tmp.replace(out / f"{pid}.npz")
+    save_page(out / f"{pid}.npz", image, maps)
     return pid
 
 

@@ -13,6 +13,8 @@ import numpy as np
 from ocr.templates import BlocksLayout, Column, FieldSpec, LedgerTemplate, RowsLayout, Side
 
 GUTTER_MM = 10.0  # extra margin on the binding side of a spread page
+HEAVY_RULE, LIGHT_RULE, BLOCK_RULE = 2.2, 1.2, 2.0  # rule weights (px at 4.8 px/mm): table outline, inner, block
+BLOCK_INSET_MM = (3.0, 2.5)  # a block's field cells start this far (x, y) inside its ruled border
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def _rows_geometry(t: LedgerTemplate, layout: RowsLayout, side: Side, n_rows: in
     head_rows = 2 if grouped else 1
     geom = PageGeom(w, h, side, s, table, rows=head_rows + n_rows * sub, cols=len(columns))
     geom.texts = _title_texts(t, side, area, s, page_number)
-    heavy, light = 2.2, 1.2
+    heavy, light = HEAVY_RULE, LIGHT_RULE
     geom.rules += [(table.x0, table.y0, table.x1, table.y0, heavy), (table.x0, table.y1, table.x1, table.y1, heavy),
                    (table.x0, body_top, table.x1, body_top, heavy)]
     for i, x in enumerate(xs):  # inside a group, a column rule starts below the group's header
@@ -241,9 +243,11 @@ def _blocks_geometry(t: LedgerTemplate, layout: BlocksLayout, side: Side, s: flo
         bc, br = b % ncol, b // ncol
         block = Box(area.x0 + bc * (bw + gap), top + br * (bh + gap), area.x0 + bc * (bw + gap) + bw,
                     top + br * (bh + gap) + bh)
-        geom.rules += [(block.x0, block.y0, block.x1, block.y0, 2.0), (block.x1, block.y0, block.x1, block.y1, 2.0),
-                       (block.x0, block.y1, block.x1, block.y1, 2.0), (block.x0, block.y0, block.x0, block.y1, 2.0)]
-        inner = block.inset(3 * s, 2.5 * s)
+        geom.rules += [(block.x0, block.y0, block.x1, block.y0, BLOCK_RULE),
+                       (block.x1, block.y0, block.x1, block.y1, BLOCK_RULE),
+                       (block.x0, block.y1, block.x1, block.y1, BLOCK_RULE),
+                       (block.x0, block.y0, block.x0, block.y1, BLOCK_RULE)]
+        inner = block.inset(BLOCK_INSET_MM[0] * s, BLOCK_INSET_MM[1] * s)
         ys = inner.y0 + np.concatenate([[0.0], np.cumsum(row_units)]) / row_units.sum() * inner.h
         rec = RecordGeom(b, block)
         for r, row in enumerate(layout.rows):

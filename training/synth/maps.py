@@ -8,8 +8,11 @@ line, which stays apart from its neighbours where polygons of a multi-line cell 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 
 from training.synth.canvas import PlacedLine
 
@@ -18,13 +21,13 @@ RULE_WIDTH_MM = 0.8  # rules in the target are drawn at least this wide
 CORE_SHARE = 0.5  # the core keeps this share of a line's height, centred
 
 
-def line_masks(lines: list[PlacedLine], size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(line, core) uint8 masks of the placed handwritten lines on a page of ``size`` (w, h)."""
+def line_masks(polygons: Iterable[ArrayLike], size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(line, core) uint8 masks of handwritten line polygons (page pixels) on a page of ``size`` (w, h)."""
     w, h = size
     line = np.zeros((h, w), np.uint8)
     core = np.zeros((h, w), np.uint8)
-    for pl in lines:
-        poly = np.asarray(pl.polygon, np.float64).reshape(-1, 2)
+    for points in polygons:
+        poly = np.asarray(points, np.float64).reshape(-1, 2)
         if len(poly) < 3:
             continue
         cv2.fillPoly(line, [np.round(poly).astype(np.int32)], 255)
@@ -47,8 +50,13 @@ def page_maps(printed: dict[str, np.ndarray], lines: list[PlacedLine], px_per_mm
     """H x W x 5 uint8 stack in ``MAP_CHANNELS`` order, in clean-page pixels, from the printed
     layer's masks (``hrule``, ``vrule``, ``print``) and the placed handwritten lines."""
     h, w = printed["print"].shape
-    k = max(1, int(round(RULE_WIDTH_MM * px_per_mm)))
-    wide = [cv2.dilate(np.where(printed[key] > 60, 255, 0).astype(np.uint8), np.ones((k, k), np.uint8))
-            for key in ("hrule", "vrule")]
-    line, core = line_masks(lines, (w, h))
+    wide = [widen_rules(printed[key], px_per_mm) for key in ("hrule", "vrule")]
+    line, core = line_masks([pl.polygon for pl in lines], (w, h))
     return np.dstack([*wide, printed["print"], line, core])
+
+
+def widen_rules(drawn: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """The target mask of rules drawn (anti-aliased, any width) into ``drawn``: at least
+    ``RULE_WIDTH_MM`` wide."""
+    k = max(1, int(round(RULE_WIDTH_MM * px_per_mm)))
+    return cv2.dilate(np.where(drawn > 60, 255, 0).astype(np.uint8), np.ones((k, k), np.uint8))

@@ -17,6 +17,11 @@ PRINT_INKS = ((28, 28, 32), (35, 38, 70), (55, 40, 75), (45, 45, 45))  # black, 
 HAND_RULE_INKS = ((40, 50, 120), (30, 30, 35), (70, 40, 110))
 
 
+def rule_thickness(weight: float, px_per_mm: float) -> int:
+    """The pen width in px of a rule of ``weight`` (px at 4.8 px/mm) on a page of ``px_per_mm``."""
+    return max(1, int(round(weight * px_per_mm / 4.8)))
+
+
 @lru_cache(maxsize=64)
 def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(print_font(bold=bold)), size, layout_engine=ImageFont.Layout.BASIC)
@@ -85,7 +90,7 @@ class PrintLayer:
 
     def _rule(self, targets: list[np.ndarray], x0: float, y0: float, x1: float, y1: float, weight: float) -> None:
         """Draw one rule into every array of ``targets`` (the same stroke: random draws once)."""
-        thickness = max(1, int(round(weight * self.geom.px_per_mm / 4.8)))
+        thickness = rule_thickness(weight, self.geom.px_per_mm)
         if not self.hand_ruled:
             for alpha in targets:
                 cv2.line(alpha, (int(x0), int(y0)), (int(x1), int(y1)), 235, thickness, cv2.LINE_AA)
