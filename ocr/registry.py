@@ -33,6 +33,7 @@ import yaml
 TASKS = ("htr", "layout")
 ACTIVE_FILE, HISTORY_FILE, LOCK_FILE = "active.json", "history.jsonl", ".lock"
 BUNDLE_FILE, MODEL_ONNX, MODEL_WEIGHTS, MODEL_CARD = "bundle.json", "model.onnx", "model.pt", "card.md"
+CALIBRATION_FILE = "calibration.json"  # see ocr.calibration
 SHIPPED, ACTIVE = "shipped", "active"
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,120}$")
 
@@ -77,6 +78,13 @@ class Bundle:
     @property
     def folder(self) -> Path:
         return self.onnx.parent
+
+    @property
+    def calibration(self) -> Path:
+        """Where the bundle's auto-accept thresholds (:mod:`ocr.calibration`) live, whether or not they
+        exist yet: ``calibration.json`` in a registry bundle, ``models/<task>.calibration.json`` for a
+        shipped one."""
+        return self.onnx.with_name(f"{self.task}.calibration.json" if self.shipped else CALIBRATION_FILE)
 
 
 def _check_task(task: str) -> str:

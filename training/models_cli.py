@@ -225,3 +225,51 @@ def rollback_command(task: str) -> None:
     except RegistryError as exc:
         raise _fail(exc) from None
     click.echo(f"{task}: {bundle.id} is active again")
+
+
+@models.command("calibrate")
+@click.argument("ref")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="synthetic pages with ground truth (`hotich synth` output; seeds not used in training)")
+@click.option("--target", type=click.FloatRange(0.5, 1, max_open=True), default=0.99, show_default=True,
+              help="precision the accepted fields of each type must reach")
+@click.option("--min-fields", type=click.IntRange(min=1), default=50, show_default=True,
+              help="types with fewer fields take the global threshold")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="only the first N pages")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="recognizer threads")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write here instead of the bundle's calibration.json (models/htr.calibration.json when shipped)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+def calibrate_command(ref: str, data: Path, target: float, min_fields: int, limit: int | None, threads: int | None,
+                      out: Path | None, as_json: bool) -> None:
+    """Fit a recognizer's auto-accept threshold per field type: draft DATA's pages with it and keep,
+    per type, the lowest confidence whose accepted fields reach --target precision (see ocr.calibration).
+
+    Example: hotich models calibrate active --data /tmp/calib-set
+    """
+    from ocr.draft.accept import AUTO_ACCEPT
+    from ocr.evaluation.report import table
+    from training.calibrate import calibrate_bundle, calibration_rows
+
+    bundle = _bundle(ref, "htr")
+    try:
+        cal, samples = calibrate_bundle(bundle, data, target=target, min_fields=min_fields, limit=limit,
+                                        threads=threads)
+    except ValueError as exc:
+        raise _fail(exc) from None
+    path = cal.save(out or bundle.calibration)
+    rows, totals = calibration_rows(cal, samples)
+    if as_json:
+        click.echo(json.dumps({"path": str(path), "bundle": bundle.id, **cal.summary(), "totals": totals}))
+        return
+    click.echo(table(["field type", "fields", "threshold", "status", "auto-accept", "precision"], rows))
+
+    def line(name: str) -> str:
+        t = totals[name]
+        prec = "-" if t["precision"] is None else f"{100 * t['precision']:.1f} %"
+        return f"{100 * t['share']:.1f} % at {prec} precision"
+
+    click.echo(f"calibration set: {cal.fitted_on.pages} pages, {cal.fitted_on.fields} fields; auto-accept "
+               f"{line('calibrated')} (global {cal.fallback:.3f} for other types); at one threshold of "
+               f"{AUTO_ACCEPT}: {line('global')}")
+    click.echo(f"wrote {path}")

@@ -10,11 +10,14 @@ record is scored, and every field of a drafted record that matches none (its tru
 - ``effort``: edit distance from the drafted value to the true value, summed, over the characters
   of the true values: the share of typing-from-scratch an officer still does (0 = nothing to fix);
 - ``auto_accept_share``: share of fields :func:`~ocr.draft.accept.auto_acceptable` at the
-  threshold, and ``auto_accept_precision`` the share of those that are right (None if none);
+  threshold (per field type with a :class:`~ocr.calibration.Calibration`), and
+  ``auto_accept_precision`` the share of those that are right (None if none);
 - ``pages_per_s``: pages over the drafting time (decoding, layout, recognition, checks);
 - ``peak_rss_mb``: the process's peak resident memory.
 
-``by_type`` gives the field scores per template field type (name, date, place...).
+``by_type`` gives the field scores per template field type (name, date, place...). ``on_field``
+receives every scored field as a :class:`~ocr.calibration.FieldSample` (what
+``hotich models calibrate`` fits thresholds on).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ocr.calibration import Calibration, FieldSample
 from ocr.checks import check_book
 from ocr.draft.accept import AUTO_ACCEPT, auto_acceptable
 from ocr.draft.inputs import InputError, PageSource, collect_pages, load_page
@@ -109,14 +113,21 @@ def _poly(rec: Record) -> np.ndarray:
     return np.asarray(rec.region, float)
 
 
-def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftEval, threshold: float) -> None:
-    """Add a drafted page's records and fields to ``result``."""
+def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftEval, threshold: float,
+               calibration: Calibration | None = None, on_field: Callable[[FieldSample], None] | None = None) -> None:
+    """Add a drafted page's records and fields to ``result``; with a calibration its per-type
+    thresholds replace ``threshold``."""
     matched = match_records(pred.records, truth.records)
     year = pred.book.year
 
     def add(tf: Field | None, pf: Field | None) -> None:
         kind = template.field((tf or pf).key).type
-        ok = pf is not None and auto_acceptable(pf, kind, year=year, threshold=threshold)
+        acceptable = pf is not None and auto_acceptable(pf, kind, year=year, threshold=0.0)  # at any confidence
+        limit = calibration.threshold(kind) if calibration is not None else threshold
+        ok = acceptable and pf is not None and pf.confidence is not None and pf.confidence >= limit
+        if on_field is not None:
+            right = (tf.value if tf else None) == (pf.value if pf else None)
+            on_field(FieldSample(kind, pf.confidence if pf else None, right, acceptable))
         result.tally.add(tf, pf, ok)
         result.by_type.setdefault(kind, Tally()).add(tf, pf, ok)
 
@@ -140,9 +151,12 @@ def _book_key(page: Page) -> tuple:
 
 def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None = None, threads: int | None = None,
                    beam_width: int = DEFAULT_BEAM, layout: str = DEFAULT_LAYOUT, threshold: float = AUTO_ACCEPT,
-                   limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   limit: int | None = None, progress: Callable[[int, int], None] | None = None,
+                   calibration: Calibration | None = None,
+                   on_field: Callable[[FieldSample], None] | None = None) -> dict[str, Any]:
     """Draft every page of ``data`` that has ground truth and score the drafts (see the module
-    docstring); returns :data:`KEYS` and counts."""
+    docstring); returns :data:`KEYS` and counts. ``calibration`` (per-type thresholds) replaces
+    ``threshold``; the caller chooses it (:func:`ocr.calibration.calibration_for_model`)."""
     files = page_files(data, limit)
     if not files:
         raise ValueError(f"no page JSON with an image beside it in {data}; make some with `hotich synth`")
@@ -179,7 +193,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
         check_book([p for p in drafts if _book_key(p) == key])
     result.seconds = time.perf_counter() - start
     for truth, pred in zip(truths, drafts):
-        score_page(truth, pred, load_template(truth.template_id), result, threshold)
+        score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field)
     result.pages = len(files)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {**result.tally.scores(),
@@ -188,8 +202,10 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
             "pages": result.pages, "failed_pages": len(result.failed), "fields": result.tally.fields,
             "records_true": result.records_true, "records_drafted": result.records_drafted,
             "records_matched": result.records_matched, "recognizer": recognizer, "threshold": threshold,
+            "calibration": calibration.summary() if calibration is not None else None,
             "models": dict(reader.models),
-            "by_type": {k: {"fields": t.fields, **{m: (round(v, 4) if v is not None else None)
-                                                   for m, v in t.scores().items()}}
+            "by_type": {k: {"fields": t.fields,
+                            "threshold": calibration.threshold(k) if calibration is not None else threshold,
+                            **{m: (round(v, 4) if v is not None else None) for m, v in t.scores().items()}}
                         for k, t in sorted(result.by_type.items())},
             "problems": result.failed}

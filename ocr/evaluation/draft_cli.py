@@ -8,13 +8,15 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from ocr.calibration import Calibration, CalibrationError, calibration_for_model, load_for_model
 from ocr.draft.accept import AUTO_ACCEPT
 from ocr.draft.pipeline import DEFAULT_LAYOUT
 from ocr.draft.readers import DEFAULT_BEAM, READERS
 from ocr.evaluation.draft import KEYS, evaluate_draft
 from ocr.evaluation.report import table
-from ocr.htr.bundle import ModelError
+from ocr.htr.bundle import ModelError, default_model_path
 from ocr.htr.tesseract import NotInstalled
 from ocr.layout import ANALYZERS
 
@@ -30,14 +32,21 @@ def render(result: dict) -> str:
         return f"{100 * v:.2f} %"
 
     rows = [[k, cell(k)] for k in KEYS]
+    def precision(t: dict) -> str:
+        return "-" if t["auto_accept_precision"] is None else f"{100 * t['auto_accept_precision']:.1f} %"
+
     types = [[kind, t["fields"], f"{100 * t['field_accuracy']:.1f} %", f"{100 * t['field_cer']:.1f} %",
-              f"{100 * t['effort']:.1f} %", f"{100 * t['auto_accept_share']:.1f} %"]
+              f"{100 * t['effort']:.1f} %", f"{t['threshold']:.3f}", f"{100 * t['auto_accept_share']:.1f} %",
+              precision(t)]
              for kind, t in result["by_type"].items()]
+    cal = result.get("calibration")
+    accept = (f"calibrated per-type thresholds ({cal['path']}, target {100 * cal['target']:g} %)" if cal
+              else f"confidence >= {result['threshold']}")
     counts = (f"{result['pages']} pages ({result['failed_pages']} failed), {result['fields']} fields, records: "
               f"{result['records_matched']} matched of {result['records_true']} true and "
-              f"{result['records_drafted']} drafted; recognizer {result['recognizer']}, auto-accept at "
-              f"confidence >= {result['threshold']}")
-    per_type = table(["field type", "fields", "accuracy", "CER", "effort", "auto-accept"], types)
+              f"{result['records_drafted']} drafted; recognizer {result['recognizer']}, auto-accept at {accept}")
+    per_type = table(["field type", "fields", "accuracy", "CER", "effort", "threshold", "auto-accept", "precision"],
+                     types)
     return table(["", "value"], rows) + "\n\n" + per_type + "\n" + counts
 
 
@@ -52,21 +61,49 @@ def render(result: dict) -> str:
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Recognizer threads.")
 @click.option("--beam", type=click.IntRange(min=1), default=DEFAULT_BEAM, show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1), default=AUTO_ACCEPT, show_default=True,
-              help="Confidence at which a field counts as auto-acceptable.")
+              help="One confidence for every field type at which a field counts as auto-acceptable "
+                   "(instead of the recognizer's calibration).")
+@click.option("--calibration", "calibration_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Per-type thresholds (`hotich models calibrate`) [default: the recognizer's "
+                                 "own calibration.json, if any, else --threshold].")
+@click.option("--no-calibration", is_flag=True, help="Use --threshold even if the recognizer has a calibration.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N pages.")
-def draft(data: Path, as_json: bool, recognizer: str, model: Path | None, layout: str, threads: int | None,
-          beam: int, threshold: float, limit: int | None) -> None:
+@click.pass_context
+def draft(ctx: click.Context, data: Path, as_json: bool, recognizer: str, model: Path | None, layout: str,
+          threads: int | None, beam: int, threshold: float, calibration_path: Path | None, no_calibration: bool,
+          limit: int | None) -> None:
     """Field accuracy, field CER, officer effort, auto-acceptance and speed of `hotich draft`.
+
+    Auto-acceptance uses the recognizer's calibrated per-type thresholds when it has them
+    (`hotich models calibrate`), else one global --threshold; the output says which
+    ("calibration").
 
     Example: hotich eval draft --data data/synth --json
     """
+    explicit = ctx.get_parameter_source("threshold") is not ParameterSource.DEFAULT
+    if calibration_path is not None and (explicit or no_calibration):
+        raise click.UsageError("--calibration goes with neither --threshold nor --no-calibration; give one of them")
     try:
+        calibration = _calibration(recognizer, model, calibration_path, off=no_calibration or explicit)
         result = evaluate_draft(data, recognizer=recognizer, model=model, threads=threads, beam_width=beam,
-                                layout=layout, threshold=threshold, limit=limit)
-    except (ModelError, NotInstalled) as exc:  # ModelError is a ValueError: caught first
+                                layout=layout, threshold=threshold, limit=limit,
+                                calibration=calibration[0] if calibration else None)
+        if calibration is not None:
+            result["calibration"] = {"path": str(calibration[1]), **result["calibration"]}
+    except (ModelError, NotInstalled, CalibrationError) as exc:  # all ValueErrors: caught first
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     for problem in result.pop("problems"):
         click.echo(problem, err=True)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else render(result))
+
+
+def _calibration(recognizer: str, model: Path | None, path: Path | None, *,
+                 off: bool) -> tuple[Calibration, Path] | None:
+    """The calibration to score with and its file: ``--calibration`` (checked against our recognizer),
+    else, unless ``off``, our recognizer's own (None when it has none)."""
+    ours = recognizer == "ours"
+    if path is not None:
+        return load_for_model(path, (model or default_model_path()) if ours else None), path
+    return calibration_for_model(model) if ours and not off else None
