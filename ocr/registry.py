@@ -194,7 +194,7 @@ def get_bundle(ref: str, task: str | None = None) -> Bundle:
     bundles = list_bundles(task)
     exact = [b for b in bundles if b.id == ref]
     matches = exact or [b for b in bundles if b.id.startswith(ref)]
-    if len(matches) == 1:
+    if len({b.id for b in matches}) == 1:  # one id: the shipped copy of a registered bundle is the same model
         return matches[0]
     what = f"{task} " if task else ""
     if not matches:
