@@ -7,7 +7,7 @@ DEMO_OUT ?= out/demo
 # The bundled sample book: two generated pages (one spread) of a 2004 birth register, with truth.
 SAMPLE_BOOK := examples/ks_1999
 
-.PHONY: setup demo draft-sample test bench-deps browser-deps postgres-deps label-studio bench-layout clean
+.PHONY: setup demo draft-sample test bench-deps browser-deps postgres-deps label-studio bench-layout bench-layout-headers clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,15 @@ bench-layout: setup
 	  test -d $(LAYOUT_EVAL)/$$c || $(VENV)/bin/hotich synth --template all --pages 4 --seed $$n --conditions $$c --out $(LAYOUT_EVAL)/$$c -j 2; \
 	  n=$$((n + 1)); done
 	$(VENV)/bin/hotich eval layout --data $(LAYOUT_EVAL) --analyzer learned --analyzer classical
+
+# Column matching on books printed with other column widths: 35 fresh pages (5 per template, seed
+# 4300) whose books each get their own widths (--column-jitter 0.3); the analyzers matching columns
+# by printed headers and widths, and by the template's widths alone.
+HEADERS_EVAL ?= /tmp/hdr-jitter
+bench-layout-headers: setup
+	test -d $(HEADERS_EVAL) || $(VENV)/bin/hotich synth --template all --pages 5 --seed 4300 --column-jitter 0.3 --out $(HEADERS_EVAL) -j 2
+	$(VENV)/bin/hotich eval layout --data $(HEADERS_EVAL) --analyzer learned --analyzer learned-widths \
+	  --analyzer classical --analyzer classical-widths
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) $(DEMO_OUT)

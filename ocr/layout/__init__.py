@@ -13,16 +13,18 @@ def _classical_ppocr() -> ClassicalLayoutAnalyzer:
     return ClassicalLayoutAnalyzer(line_finder=PPOCRLineFinder())
 
 
-def _learned() -> LayoutAnalyzer:
+def _learned(headers: bool = True) -> LayoutAnalyzer:
     from ocr.layout.learned import LearnedLayoutAnalyzer
 
-    return LearnedLayoutAnalyzer()
+    return LearnedLayoutAnalyzer(headers=headers)
 
 
 ANALYZERS: dict[str, Callable[[], LayoutAnalyzer]] = {
-    "learned": _learned,  # U-Net maps (models/layout.onnx) + template fitting
+    "learned": _learned,  # U-Net maps (models/layout.onnx) + template fitting by headers and widths
     "classical": ClassicalLayoutAnalyzer,
     "classical+ppocr": _classical_ppocr,  # classical grid, PP-OCR text lines
+    "learned-widths": lambda: _learned(headers=False),  # columns matched by the template's widths alone
+    "classical-widths": lambda: ClassicalLayoutAnalyzer(headers=False),
 }
 
 

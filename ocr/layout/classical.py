@@ -12,6 +12,7 @@ import numpy as np
 from ocr.layout.base import LayoutResult
 from ocr.layout.deskew import PageTransform, binarize, correct, gray_channel
 from ocr.layout.grid import Curve, cell_polygon, find_lines, long_only, ruling_masks
+from ocr.layout.headers import HeaderMatcher, header_reader
 from ocr.layout.template_match import (
     MATCH_TOL, align_refined, best_row_count, bilinear, block_frames, column_bounds, header_fraction, slot_weights,
 )
@@ -35,14 +36,18 @@ class Slots:
 
 
 class ClassicalLayoutAnalyzer:
-    """Morphological line finding + template matching; see the module docstring."""
+    """Morphological line finding + template matching; see the module docstring. ``headers``:
+    columns matched by their printed headers and widths (:mod:`ocr.layout.headers`), else at the
+    template's width positions (:func:`ocr.layout.template_match.align_refined`)."""
 
     name = "classical"
 
-    def __init__(self, deskew: bool = True, orientation: bool = False, line_finder: LineFinder | None = None):
+    def __init__(self, deskew: bool = True, orientation: bool = False, line_finder: LineFinder | None = None,
+                 headers: bool = True):
         self.deskew = deskew
         self.orientation = orientation
         self.line_finder = line_finder
+        self.headers = headers
         if line_finder is not None:
             self.name = f"classical+{line_finder.name}"
 
@@ -54,16 +59,22 @@ class ClassicalLayoutAnalyzer:
             h, w = image.shape[:2]
             work, tf = image, PageTransform(np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h))
         found = self.page_structure(work)
-        slots, warnings = fit_grid(found.hmask, found.vmask, template, side)
+        headers = self._matcher(work)
+        slots, warnings = fit_grid(found.hmask, found.vmask, template, side, headers)
         if warnings:  # a grid that did not fit: try the fallback ruling, keep the better fit
             alt = self.fallback_ruling(work)
             if alt is not None:
-                alt_slots, alt_warnings = fit_grid(*alt, template, side)
+                alt_slots, alt_warnings = fit_grid(*alt, template, side, headers)
                 if len(alt_warnings) < len(warnings):
                     slots, warnings = alt_slots, alt_warnings
         flat = [(r, spec, poly) for r, (_, fs) in enumerate(slots.records) for spec, poly in fs]
         lines = found.lines([p for _, _, p in flat])
         return assemble(slots, flat, lines, found.printed, tf, warnings)
+
+    def _matcher(self, work: np.ndarray) -> HeaderMatcher | None:
+        """Column matching by headers and relative widths on this page (by relative widths alone
+        where no recognizer is found), or None: by the template's widths at their positions."""
+        return HeaderMatcher(work, header_reader()) if self.headers else None
 
     def fallback_ruling(self, work: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Ruling masks to fit the grid on when the analyzer's own do not fit (None: no fallback)."""
@@ -104,14 +115,14 @@ class PageStructure:
     printed: list[np.ndarray] = field(default_factory=list)
 
 
-def fit_grid(hmask: np.ndarray, vmask: np.ndarray, template: LedgerTemplate, side: str | None
-             ) -> tuple[Slots, list[str]]:
-    """The template fitted on the ruling masks: rows and columns, or the block frames; and the
-    warnings of what did not fit."""
+def fit_grid(hmask: np.ndarray, vmask: np.ndarray, template: LedgerTemplate, side: str | None,
+             headers: HeaderMatcher | None = None) -> tuple[Slots, list[str]]:
+    """The template fitted on the ruling masks: rows and columns (matched by ``headers`` and
+    widths, or by widths alone), or the block frames; and the warnings of what did not fit."""
     warnings: list[str] = []
     if isinstance(template.layout, BlocksLayout):
         return fit_blocks(hmask | vmask, template, warnings), warnings
-    return fit_rows(hmask, vmask, template, side, warnings), warnings
+    return fit_rows(hmask, vmask, template, side, warnings, headers), warnings
 
 
 def assemble(slots: Slots, flat: list[tuple[int, FieldSpec, np.ndarray]],
@@ -167,7 +178,7 @@ def _pts(tf: PageTransform, poly) -> list[tuple[float, float]]:
 
 
 def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str | None,
-          warnings: list[str]) -> Slots:
+             warnings: list[str], headers: HeaderMatcher | None = None) -> Slots:
     layout = t.layout
     assert isinstance(layout, RowsLayout)
     h, w = hmask.shape
@@ -200,11 +211,17 @@ def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str 
         full = [Curve.straight(True, 0.08 * h, x0, x1), Curve.straight(True, 0.95 * h, x0, x1)]
     top, bottom = full[0], full[-1]
     th = bottom.mid - top.mid
+    hf = header_fraction(t)
+    body_exp = top.mid + hf * th
+    near = [c for c in full[1:-1] if abs(c.mid - body_exp) < 0.35 * hf * th]
+    body = min(near, key=lambda c: abs(c.mid - body_exp)) if near else top.blend(bottom, hf)
     sides = [side] if side in layout.pages else list(layout.pages)
     options = []
     for s in sides:
         cols = layout.pages[s].columns
-        options.append((align_refined(vt, column_bounds(cols, x0, x1), MATCH_TOL * tw), s))
+        a = (headers.align(vt, cols, x0, x1, top, body) if headers is not None
+             else align_refined(vt, column_bounds(cols, x0, x1), MATCH_TOL * tw))
+        options.append((a, s))
     a, chosen = min(options, key=lambda o: o[0].cost)
     columns = layout.pages[chosen].columns
     vc = a.curves
@@ -213,10 +230,6 @@ def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str 
         vc = [Curve.straight(False, x, top.mid, bottom.mid) for x in column_bounds(columns, x0, x1)]
     elif a.matched < len(columns) + 1:
         warnings.append(f"{len(columns) + 1 - a.matched} column rule(s) not found; placed by template widths")
-    hf = header_fraction(t)
-    body_exp = top.mid + hf * th
-    near = [c for c in full[1:-1] if abs(c.mid - body_exp) < 0.35 * hf * th]
-    body = min(near, key=lambda c: abs(c.mid - body_exp)) if near else top.blend(bottom, hf)
     inner = [c for c in full if body.mid + 5 < c.mid < bottom.mid - 5]
     lo, hi = layout.rows_per_page
     n, ra = best_row_count([body, *inner, bottom], body.mid, bottom.mid, range(lo, hi + 1))

@@ -163,8 +163,8 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
     name = "learned"
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, deskew: bool = True,
-                 orientation: bool = False, threshold: float = THRESHOLD) -> None:
-        super().__init__(deskew=deskew, orientation=orientation)
+                 orientation: bool = False, threshold: float = THRESHOLD, headers: bool = True) -> None:
+        super().__init__(deskew=deskew, orientation=orientation, headers=headers)
         self.model = LayoutModel(model_path, threads)
         self.threshold = threshold
 

@@ -34,7 +34,7 @@ def slot_weights(stack: list[FieldSpec]) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(w) / w.sum()])
 
 
-def _fill(curves: list[Curve | None], expected: np.ndarray) -> list[Curve]:
+def fill_missing(curves: list[Curve | None], expected: np.ndarray) -> list[Curve]:
     """Stand-ins for missing boundaries, blended from the nearest found ones by expected position."""
     found = [i for i, c in enumerate(curves) if c is not None]
     out = []
@@ -82,7 +82,7 @@ def align(found: list[Curve], expected: np.ndarray, tol: float) -> Alignment:
     matched = sum(p is not None for p in picks)
     if not matched:
         return Alignment([], 0, float(cost[n, m]))
-    return Alignment(_fill(picks, expected), matched, float(cost[n, m]), [p is not None for p in picks])
+    return Alignment(fill_missing(picks, expected), matched, float(cost[n, m]), [p is not None for p in picks])
 
 
 def align_refined(found: list[Curve], expected: np.ndarray, tol: float) -> Alignment:

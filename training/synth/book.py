@@ -24,7 +24,7 @@ class PagePlan:
 
     index: int
     page_id: str
-    template: LedgerTemplate
+    template: LedgerTemplate  # as its book prints it (other column widths with `column_jitter`)
     side: str
     page_number: int
     year: int
@@ -49,9 +49,30 @@ def page_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, 1, index])
 
 
-def plan_pages(t: LedgerTemplate, pages: int, seed: int, *, conditions: list[str] | None = None) -> list[PagePlan]:
-    """Plan ``pages`` pages of template ``t`` as a sequence of books, deterministically."""
+def jitter_columns(t: LedgerTemplate, jitter: float, rng: np.random.Generator) -> LedgerTemplate:
+    """A printing of ``t`` with other column widths (another province's or year's print run):
+    each column's width times a factor drawn in [1 - jitter, 1 + jitter], the table's width
+    unchanged (the geometry renormalizes widths). Block layouts are returned as they are."""
+    if not jitter or not isinstance(t.layout, RowsLayout):
+        return t
+    if not 0 <= jitter < 1:
+        raise ValueError(f"column jitter must be in [0, 1), not {jitter}")
+    pages = {}
+    for side, page in t.layout.pages.items():
+        factors = rng.uniform(1 - jitter, 1 + jitter, len(page.columns))
+        pages[side] = page.model_copy(update={"columns": [
+            c.model_copy(update={"width": c.width * float(f)}) for c, f in zip(page.columns, factors)]})
+    return t.model_copy(update={"layout": t.layout.model_copy(update={"pages": pages})})
+
+
+def plan_pages(t: LedgerTemplate, pages: int, seed: int, *, conditions: list[str] | None = None,
+               column_jitter: float = 0.0) -> list[PagePlan]:
+    """Plan ``pages`` pages of template ``t`` as a sequence of books, deterministically.
+
+    ``column_jitter`` > 0 prints each book with its own column widths (:func:`jitter_columns`,
+    one draw per book from a stream of its own, so the rest of the plan is as without it)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
+    widths_rng = np.random.default_rng(np.random.SeedSequence([seed, 977]))
     plans: list[PagePlan] = []
     types = _field_types(t)
     sides = t.sides
@@ -69,6 +90,7 @@ def plan_pages(t: LedgerTemplate, pages: int, seed: int, *, conditions: list[str
         # Some books continue the previous book's numbering (a sequence running across a year).
         first = next_first if (book and rng.random() < 0.25) else 1
         gen = BookContentGenerator(t.book_type.value, year, unit, rng, first_number=first)
+        printed = jitter_columns(t, column_jitter, widths_rng)
         n_writers = int(rng.choice([1, 1, 2, 2, 3]))
         writers = [sample_writer(rng) for _ in range(n_writers)]
         spreads = int(rng.integers(*BOOK_PAGES)) // len(sides) + 1
@@ -87,7 +109,7 @@ def plan_pages(t: LedgerTemplate, pages: int, seed: int, *, conditions: list[str
                     break
                 index = len(plans)
                 plans.append(PagePlan(
-                    index=index, page_id=f"{t.id}-{seed}-{index:05d}", template=t, side=side,
+                    index=index, page_id=f"{t.id}-{seed}-{index:05d}", template=printed, side=side,
                     page_number=page_number, year=year, volume=volume, unit=unit, rows=rows,
                     records=records, record_ids=ids, writers=writers, record_writer=who,
                     seed=seed, conditions=conditions,

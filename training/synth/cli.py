@@ -69,6 +69,9 @@ def _options(required: bool):
                           " 'none' for mild pages only). Default: sampled per page."),
         click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes rendering pages in parallel."),
+        click.option("--column-jitter", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
+                     help="Print each book with its own column widths: each width times a factor in "
+                          "[1-J, 1+J] (books of other provinces and years). 0: the template's widths."),
     ]
 
     def decorate(f):
@@ -79,9 +82,10 @@ def _options(required: bool):
     return decorate
 
 
-def _plans(template: str, pages: int, seed: int, conditions: str | None) -> list[PagePlan]:
+def _plans(template: str, pages: int, seed: int, conditions: str | None, column_jitter: float) -> list[PagePlan]:
     forced = _conditions(conditions)
-    return [p for t in _templates(template) for p in plan_pages(t, pages, seed, conditions=forced)]
+    return [p for t in _templates(template)
+            for p in plan_pages(t, pages, seed, conditions=forced, column_jitter=column_jitter)]
 
 
 @click.group(invoke_without_command=True, subcommand_metavar="[lines]")
@@ -89,7 +93,7 @@ def _plans(template: str, pages: int, seed: int, conditions: str | None) -> list
 @click.option("--preview", is_flag=True, help="Also write contact_sheet.png: up to 8 pages, templates taken in turn.")
 @click.pass_context
 def synth(ctx: click.Context, template: str | None, pages: int, seed: int, out: Path | None,
-          conditions: str | None, workers: int, preview: bool) -> None:
+          conditions: str | None, workers: int, column_jitter: float, preview: bool) -> None:
     """Generate synthetic ledger pages with exact ground truth.
 
     Writes OUT/<page>.jpg and OUT/<page>.json (the document schema: grid, records, fields,
@@ -104,7 +108,7 @@ def synth(ctx: click.Context, template: str | None, pages: int, seed: int, out: 
         raise click.UsageError("--template and --out are required (or use `hotich synth lines`).")
     from training.synth.export import contact_sheet, write_page
 
-    plans = _plans(template, pages, seed, conditions)
+    plans = _plans(template, pages, seed, conditions, column_jitter)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     written = [write_page(r, out) for r in _run(plans, workers, "pages")]
@@ -131,7 +135,8 @@ def _preview_pages(pages: list, count: int = 8) -> list:
 
 @synth.command("lines")
 @_options(required=True)
-def synth_lines(template: str, pages: int, seed: int, out: Path, conditions: str | None, workers: int) -> None:
+def synth_lines(template: str, pages: int, seed: int, out: Path, conditions: str | None, workers: int,
+                column_jitter: float) -> None:
     """Generate handwritten line crops and OUT/labels.tsv for recognizer training.
 
     Renders synthetic pages and crops each legible handwritten line; labels.tsv has
@@ -139,7 +144,7 @@ def synth_lines(template: str, pages: int, seed: int, out: Path, conditions: str
     """
     from training.synth.export import write_lines
 
-    plans = _plans(template, pages, seed, conditions)
+    plans = _plans(template, pages, seed, conditions, column_jitter)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str]] = []
     start = time.perf_counter()
