@@ -25,6 +25,13 @@ _LAYOUT = click.option("--layout-data", type=click.Path(exists=True, file_okay=F
 _LIMIT = click.option("--limit", type=int, default=None, help="read at most this many layout pages")
 
 
+def _evaluation_sets(command):
+    """The options of the commands that evaluate bundles: task, line sets, layout pages, limit."""
+    for option in reversed((_TASK, _LABELS, _LAYOUT, _LIMIT)):
+        command = option(command)
+    return command
+
+
 def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
@@ -130,10 +137,7 @@ def _evaluate(bundle: Bundle, sets: dict[str, Path], layout_data: Path | None, l
 
 @models.command("eval")
 @click.argument("ref")
-@_TASK
-@_LABELS
-@_LAYOUT
-@_LIMIT
+@_evaluation_sets
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="report folder (default: runs/reports/<id>)")
 @click.option("--record/--no-record", default=True, show_default=True,
@@ -181,10 +185,7 @@ def _summary(report: Path) -> list[dict[str, Any]]:
 @models.command("compare")
 @click.argument("a")
 @click.argument("b")
-@_TASK
-@_LABELS
-@_LAYOUT
-@_LIMIT
+@_evaluation_sets
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="report folder (default: runs/reports/<a>-vs-<b>)")
 def compare_command(a: str, b: str, task: str | None, labels: tuple[str, ...], layout_data: Path | None,

@@ -15,6 +15,7 @@ from training.htr.config import ExperimentConfig, load_config  # noqa: E402
 from training.htr.data import LineStream, real_lines  # noqa: E402
 from training.htr.model import build_model  # noqa: E402
 from training.htr.split import DEFAULT_ROOT  # noqa: E402
+from linesets import write_line_set  # noqa: E402
 from training.htr.train import Run, ctc_loss  # noqa: E402
 
 HAVE_REAL = (DEFAULT_ROOT / "labels.tsv").exists()
@@ -119,16 +120,7 @@ def test_init_starts_from_another_runs_weights(tmp_path: Path) -> None:
 
 
 def test_line_sets_join_the_mix_at_their_share(tmp_path: Path) -> None:
-    import cv2
-    import numpy as np
-
-    rows = []
-    for i, text in enumerate(["Nguyễn Văn An", "Kinh", "12/3/1999", "Việt Nam"]):
-        img = np.full((40, 200), 230, np.uint8)
-        cv2.putText(img, f"line {i}", (5, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 20, 2)
-        cv2.imwrite(str(tmp_path / f"{i}.png"), img)
-        rows.append(f"{i}.png\t{text}\n")
-    (tmp_path / "labels.tsv").write_text("".join(rows), encoding="utf-8")
+    write_line_set(tmp_path, ["Nguyễn Văn An", "Kinh", "12/3/1999", "Việt Nam"], width=200)
     cfg = tiny("data.real_share=0.0", f"data.line_sets=[{{labels: '{tmp_path / 'labels.tsv'}', share: 0.75}}]",
                "data.bucket_batches=8")
     groups = [LineStream(cfg.data, cfg.input.spec(), default_charset(), [], seed=1).group(g)[0] for g in range(4)]

@@ -22,6 +22,7 @@ from training.earlystop import Patience  # noqa: E402
 from training.finetune import resolve_init  # noqa: E402
 from training.htr.config import load_config, parse_data_spec  # noqa: E402
 from training.htr.split import DEFAULT_ROOT  # noqa: E402
+from linesets import write_line_set  # noqa: E402
 from training.htr.train import Run  # noqa: E402
 from training.layout.config import LayoutExperiment, load_layout_config  # noqa: E402
 from training.layout.train import LayoutRun  # noqa: E402
@@ -44,17 +45,7 @@ def sha256(path: Path) -> str:
 @pytest.fixture(scope="module")
 def line_set(tmp_path_factory) -> Path:
     """A labels.tsv of four drawn lines, one of them outside the charset."""
-    import cv2
-
-    root = tmp_path_factory.mktemp("lineset")
-    rows = []
-    for i, text in enumerate(["Nguyễn Văn An", "Kinh", "12/3/1999", "Ω outside"]):
-        img = np.full((40, 160), 230, np.uint8)
-        cv2.putText(img, f"line {i}", (5, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 20, 2)
-        cv2.imwrite(str(root / f"{i}.png"), img)
-        rows.append(f"{i}.png\t{text}\n")
-    (root / "labels.tsv").write_text("".join(rows), encoding="utf-8")
-    return root / "labels.tsv"
+    return write_line_set(tmp_path_factory.mktemp("lineset"), ["Nguyễn Văn An", "Kinh", "12/3/1999", "Ω outside"])
 
 
 # --init ---------------------------------------------------------------------------------------
