@@ -98,7 +98,7 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
             assert _active(officer) == start
             # the focused field's crop is shown enlarged
             officer.focus("input[name=nksHoTen]")
-            officer.wait_for_function("document.querySelector('#field-crop').naturalWidth > 0")
+            officer.wait_for_function("() => document.querySelector('#field-crop').naturalWidth > 0")
             assert "/crop" in officer.get_attribute("#field-crop", "src")
             if officer.input_value("input[name=nksHoTen]") == name:  # the draft read it right: make
                 officer.keyboard.press("Control+a")                  # a slip first, so that typing
@@ -121,10 +121,10 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
             officer.keyboard.type(place)
             officer.evaluate("document.querySelector('#toast').textContent = ''")
             officer.keyboard.press("Control+s")
-            officer.wait_for_function("document.querySelector('#toast').textContent.includes('Đã lưu')")
-            officer.wait_for_function("document.querySelector('#record-image').naturalWidth > 0")
+            officer.wait_for_function("() => document.querySelector('#toast').textContent.includes('Đã lưu')")
+            officer.wait_for_function("() => document.querySelector('#record-image').naturalWidth > 0")
             officer.focus("input[name=nksHoTen]")
-            officer.wait_for_function("document.querySelector('#field-crop').complete")
+            officer.wait_for_function("() => document.querySelector('#field-crop').complete")
             shot = tmp_path / "review.png"
             officer.screenshot(path=str(shot))
             record_url = officer.url
@@ -144,9 +144,9 @@ def test_login_upload_draft_review_approve_verify_export(live, synth_dir: Path, 
             verifier.goto(f"{base}/verify")
             verifier.click(f"#verify-table a[href='/records/{record_id}?mode=verify']")
             verifier.wait_for_selector("#fields input[readonly]")
-            verifier.wait_for_function("!document.querySelector('#verify').disabled")
+            verifier.wait_for_function("() => !document.querySelector('#verify').disabled")
             verifier.keyboard.press("Control+Enter")
-            verifier.wait_for_function("document.querySelector('#record-state').textContent === 'Đã xác nhận'")
+            verifier.wait_for_function("() => document.querySelector('#record-state').textContent === 'Đã xác nhận'")
             assert verifier.request.get(f"{base}/api/records/{record_id}").json()["verified_by"] == "verifier1"
             # export: the zip of per-record PDFs and the Ministry Excel file
             book_id = rec["book"]["id"]
@@ -176,7 +176,7 @@ def test_supervisor_registers_a_server_folder(live, synth_dir: Path, tmp_path: P
             page.set_default_timeout(30_000)
             _login(page, base, "supervisor")
             page.goto(f"{base}/books/{world.books['c1']}")
-            page.wait_for_function("document.querySelector('#book-title').textContent.includes('·')")  # page ready
+            page.wait_for_function("() => document.querySelector('#book-title').textContent.includes('·')")  # page ready
             page.fill("#folder-path", str(root / "so-02"))
             page.click("#folder-form button[type=submit]")
             page.wait_for_selector("#toast.show", state="attached")
