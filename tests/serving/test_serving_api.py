@@ -229,16 +229,23 @@ def test_images_are_jpeg_crops_of_the_record(world: World, synth_dir: Path) -> N
     assert "private" in r.headers["cache-control"]
 
 
+def _correct_approve_verify(world: World, value: str) -> None:
+    """The first record of book c1 with its first text field set to ``value``, approved by officer1
+    and verified by verifier1."""
+    officer, verifier = world.client("officer1"), world.client("verifier1")
+    rec = _first_record(world)
+    f = _text_field(rec)
+    saved = officer.put(f"/api/records/{rec['id']}", json={"version": rec["version"], "changes": [
+        {"field_id": f["id"], "value": value}]}).json()
+    ap = officer.post(f"/api/records/{rec['id']}/approve", json={"version": saved["version"]}).json()
+    assert verifier.post(f"/api/records/{rec['id']}/verify", json={"version": ap["version"]}).status_code == 200
+
+
 def test_export_zip_holds_verified_records_with_reviewed_values(world: World) -> None:
     officer, verifier = world.client("officer1"), world.client("verifier1")
     book = world.books["c1"]
     assert officer.get(f"/api/books/{book}/export").status_code == 409  # nothing verified yet
-    rec = _first_record(world)
-    f = _text_field(rec)
-    saved = officer.put(f"/api/records/{rec['id']}", json={"version": rec["version"], "changes": [
-        {"field_id": f["id"], "value": "Lê Văn Sửa"}]}).json()
-    ap = officer.post(f"/api/records/{rec['id']}/approve", json={"version": saved["version"]}).json()
-    verifier.post(f"/api/records/{rec['id']}/verify", json={"version": ap["version"]})
+    _correct_approve_verify(world, "Lê Văn Sửa")
     r = verifier.get(f"/api/books/{book}/export")
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(r.content))
@@ -253,13 +260,8 @@ def test_export_zip_holds_verified_records_with_reviewed_values(world: World) ->
 
 
 def test_dashboard_and_weekly_report(world: World) -> None:
-    officer, verifier, sup = world.client("officer1"), world.client("verifier1"), world.client("supervisor")
-    rec = _first_record(world)
-    f = _text_field(rec)
-    saved = officer.put(f"/api/records/{rec['id']}", json={"version": rec["version"], "changes": [
-        {"field_id": f["id"], "value": "Đỗ Thị Hoa"}]}).json()
-    ap = officer.post(f"/api/records/{rec['id']}/approve", json={"version": saved["version"]}).json()
-    verifier.post(f"/api/records/{rec['id']}/verify", json={"version": ap["version"]})
+    sup = world.client("supervisor")
+    _correct_approve_verify(world, "Đỗ Thị Hoa")
     rows = {r["unit"]: r for r in sup.get("/api/dashboard").json()}
     c1, c2 = rows["Xã Bình Minh"], rows["Xã Đông Lâm"]
     assert c1["records"] == c2["records"] > 1 and c1["book_type"] == "KS"
