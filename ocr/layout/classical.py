@@ -16,7 +16,9 @@ from ocr.layout.headers import HeaderMatcher, header_reader
 from ocr.layout.template_match import (
     MATCH_TOL, align_refined, best_row_count, bilinear, block_frames, column_bounds, header_fraction, slot_weights,
 )
-from ocr.layout.textlines import assign, group_lines, outline, slot_index, text_components, which_slot
+from ocr.layout.textlines import (
+    assign, group_lines, join_rows, outline, slot_index, text_components, which_slot,
+)
 from ocr.schema import Cell, Field, Line, Record, Region, TableGrid
 from ocr.templates import BlocksLayout, FieldSpec, LedgerTemplate, RowsLayout
 
@@ -164,13 +166,14 @@ class LineFinder(Protocol):
 def lines_in_slots(found: list[tuple[np.ndarray, np.ndarray]], slots: list[np.ndarray],
                    shape: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
     """Page-wide (polygon, baseline) lines given to the slot holding their centre (lines outside
-    every slot are dropped), top to bottom in each slot."""
+    every slot are dropped), in reading order in each slot, pieces of one row joined
+    (:func:`~ocr.layout.textlines.join_rows`)."""
     out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in slots]
     centres = np.array([p.mean(0) for p, _ in found]).reshape(-1, 2)
     for (p, b), k in zip(found, which_slot(slot_index(slots, shape), centres)):
         if k >= 0:
             out[k].append((p, b))
-    return [sorted(lines, key=lambda pb: pb[0][:, 1].mean()) for lines in out]
+    return [join_rows(lines) for lines in out]
 
 
 def _pts(tf: PageTransform, poly) -> list[tuple[float, float]]:

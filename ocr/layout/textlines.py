@@ -122,10 +122,10 @@ def outline(comps: Components, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return poly + [x0, y0], base + [x0, y0]
 
 
-def outline_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def outline_mask(mask: np.ndarray, pad: int = PAD) -> tuple[np.ndarray, np.ndarray]:
     """Polygon and baseline of the ink in a (cropped) boolean mask, in the mask's pixels: the
     upper and lower envelope per ``STRIP``-px strip from the first inked column to the last, padded
-    by ``PAD``, as the ground truth is."""
+    by ``pad``, as the ground truth is."""
     cols = np.flatnonzero(mask.any(0))
     first = int(cols[0]) if cols.size else 0
     mask = mask[:, first:int(cols[-1]) + 1] if cols.size else mask
@@ -138,9 +138,55 @@ def outline_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             bottom.append(rows[-1] + 1)
     left = np.array([a for a, _ in xs], float)
     right = np.array([b for _, b in xs], float)
-    left[0] -= PAD
-    right[-1] += PAD
-    upper = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(top, float) - PAD, 2)], 1)
-    lower = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(bottom, float) + PAD, 2)], 1)[::-1]
+    left[0] -= pad
+    right[-1] += pad
+    upper = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(top, float) - pad, 2)], 1)
+    lower = np.stack([np.ravel([left, right], order="F"), np.repeat(np.array(bottom, float) + pad, 2)], 1)[::-1]
     base = np.array([((a + b) / 2, t) for (a, b), t in zip(xs, bottom)], float)
     return np.concatenate([upper, lower]) + [first, 0], base + [first, 0]
+
+
+Outline = tuple[np.ndarray, np.ndarray]  # (polygon, baseline) of a line, page pixels
+
+
+def same_row(a: np.ndarray, b: np.ndarray, min_overlap: float = 0.5) -> bool:
+    """Whether two line polygons share a row: their vertical spans overlap by ``min_overlap`` of
+    the lower one's height."""
+    (a0, a1), (b0, b1) = (a[:, 1].min(), a[:, 1].max()), (b[:, 1].min(), b[:, 1].max())
+    return min(a1, b1) - max(a0, b0) >= min_overlap * min(a1 - a0, b1 - b0)
+
+
+def join_rows(lines: list[Outline]) -> list[Outline]:
+    """The lines of one slot in reading order, pieces of one written line (a line finder that
+    broke it at a wide gap between words) joined into one: rows top to bottom, pieces of a row
+    left to right, outlined again around the pieces and the gaps between them."""
+    rows: list[list[Outline]] = []
+    for ln in sorted(lines, key=lambda pb: pb[0][:, 1].min()):
+        row = next((r for r in rows if any(same_row(ln[0], other[0]) for other in r)), None)
+        if row is None:
+            rows.append([ln])
+        else:
+            row.append(ln)
+    out = [_join(sorted(r, key=lambda pb: pb[0][:, 0].min())) for r in rows]
+    return sorted(out, key=lambda pb: pb[0][:, 1].mean())
+
+
+def _join(pieces: list[Outline]) -> Outline:
+    """One outline around pieces of a row (left to right): their polygons, and between two
+    neighbours the span both cover vertically, traced strip by strip."""
+    if len(pieces) == 1:
+        return pieces[0]
+    polys = [np.asarray(p, float) for p, _ in pieces]
+    lo = np.floor(np.min([p.min(0) for p in polys], 0)).astype(int)
+    hi = np.ceil(np.max([p.max(0) for p in polys], 0)).astype(int)
+    mask = np.zeros((hi[1] - lo[1] + 1, hi[0] - lo[0] + 1), np.uint8)
+    for p in polys:
+        cv2.fillPoly(mask, [np.round(p - lo).astype(np.int32)], 1)
+    for a, b in zip(polys, polys[1:]):
+        top = max(a[:, 1].min(), b[:, 1].min())
+        bottom = max(top + 1, min(a[:, 1].max(), b[:, 1].max()))
+        cv2.rectangle(mask, (int(a[:, 0].max() - lo[0]), int(top - lo[1])),
+                      (int(b[:, 0].min() - lo[0]), int(bottom - lo[1])), 1, -1)
+    poly, _ = outline_mask(mask.astype(bool), pad=0)
+    base = np.concatenate([np.asarray(b, float).reshape(-1, 2) for _, b in pieces])
+    return poly + lo, base[np.argsort(base[:, 0], kind="stable")]

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from ocr.htr.bundle import ModelError
+from ocr.layout.classical import lines_in_slots
 from ocr.layout.learned import LayoutModel, ink_lines, line_labels
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
+from ocr.layout.textlines import join_rows
 
 
 def _maps(h: int = 60, w: int = 200) -> np.ndarray:
@@ -102,3 +104,31 @@ def test_a_missing_or_wrong_model_says_what_to_do(tmp_path: Path):
     htr = Path(__file__).resolve().parents[2] / "models" / "htr.onnx"
     with pytest.raises(ModelError, match="not a layout model"):
         LayoutModel(htr)
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> tuple[np.ndarray, np.ndarray]:
+    poly = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+    return poly, np.array([[x0, y1], [x1, y1]], float)
+
+
+def test_pieces_of_one_written_line_are_joined_left_to_right_and_rows_read_top_down():
+    # "Phú" and "Thọ" found as two lines, "Thọ" written a little higher: one line, in that order
+    rows = join_rows([_box(10, 0, 90, 30), _box(120, 102, 160, 138), _box(20, 40, 100, 75), _box(40, 105, 100, 140)])
+    assert len(rows) == 3
+    tops = [p[:, 1].min() for p, _ in rows]
+    assert tops == sorted(tops)
+    last, base = rows[2]
+    assert last[:, 0].min() <= 40 and last[:, 0].max() >= 160  # one outline over both pieces
+    assert 102 <= last[:, 1].min() <= 105 and 138 <= last[:, 1].max() <= 141  # within a pixel
+    assert np.all(np.diff(base[:, 0]) >= 0) and len(base) == 4
+    inside = np.zeros((150, 170), np.uint8)
+    cv2.fillPoly(inside, [np.round(last).astype(np.int32)], 1)
+    assert inside[120, 70] and inside[120, 140] and inside[120, 110]  # both pieces and the gap
+
+
+def test_lines_in_slots_order_pieces_by_row_then_by_x():
+    slot = np.array([[0, 0], [200, 0], [200, 200], [0, 200]], float)
+    found = [_box(120, 10, 180, 40), _box(20, 12, 100, 42), _box(20, 60, 150, 95)]
+    (lines,) = lines_in_slots(found, [slot], (200, 200))
+    assert len(lines) == 2 and lines[0][0][:, 0].min() <= 20 and lines[0][0][:, 0].max() >= 180
+    assert lines[1][0][:, 1].min() >= 55
