@@ -19,11 +19,12 @@ from ocr.fields.names import normalize_name
 from ocr.fields.numbers import normalize_number
 from ocr.fields.places import normalize_place
 from ocr.fields.result import EMPTY, Normalized
+from ocr.fields.signatures import normalize_signature
 from ocr.fields.text import normalize_text
 
 _BY_TYPE: dict[str, Callable[[str, int | None], Normalized]] = {
     "name": lambda t, y: normalize_name(t),
-    "signature": lambda t, y: normalize_text(t),
+    "signature": lambda t, y: normalize_signature(t),
     "text": lambda t, y: normalize_text(t),
     "date": normalize_date,
     "date_words": normalize_date_words,

@@ -3,8 +3,14 @@
 "Thôn 4, x. Tân Lập, h. Đan Phượng" -> "Thôn 4, Xã Tân Lập, Huyện Đan Phượng"; "TYT Tân Lập -
 Đan Phượng" -> "Trạm y tế Xã Tân Lập, Huyện Đan Phượng". A unit written without its kind gets
 it from the pre-2025 administrative units (``ocr.lexicon.admin_units``) only when its name, read
-inside the units written after it, fits a single kind; otherwise it is kept as written. Names
-are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
+inside the units written after it, fits a single kind; otherwise it is kept as written. Listed
+names are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
+
+Units written (or read) without commas between them are told apart by the list: "Xóm 3 Minh Đài
+Tân Sơn Phú Thọ" -> "Xóm 3, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ" when two or more units
+nest. A unit the list does not hold, under one it does, becomes the unambiguously closest listed
+unit there ("Minh Đắc" under "Tân Sơn" -> "Minh Đài"), flagged and not confident: a reading error
+is likelier than an unlisted unit, but an officer must see it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ocr.fields.cleaning import normalized_flag, unknown_flag
+from ocr.fields.fuzzy import closest
 from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
 from ocr.fields.result import Normalized
 from ocr.lexicon.admin_units import admin_units, split_kind
@@ -243,6 +250,75 @@ def _readings(parts: list[_Part], start: int) -> tuple[list[_Part], _Reading]:
     return best
 
 
+MAX_UNIT_WORDS = 4  # words in one unit's name, its kind word included ("Thị trấn Phong Điền")
+
+
+def _listed(parts: list[_Part]) -> tuple[int, int]:
+    """How many parts are administrative units (written without a kind or with a unit's kind),
+    and how many of those the units list holds."""
+    idx = _index()
+    admin = [p for p in parts if p.kind is None or p.kind in ADMIN_KINDS]
+    held = sum(1 for p in admin if p.text.lower() in idx.spelling or any(p.name in lv for lv in idx.by_name))
+    return len(admin), held
+
+
+def _resegment(rest: str, start: int) -> tuple[list[_Part], _Reading, bool] | None:
+    """The place read again with its separators ignored, when commas between units were not
+    written or not read ("Xóm 3 Minh Đài Tân Sơn Phú Thọ"): the last words are cut into units
+    that nest, the words before them are one village part. A unit misread by a letter or two
+    is taken as the closest unit of the unit found above it (reported by the third value).
+    None when no cut finds two or more nested units."""
+    words = re.sub(r"\s+-\s+|,", " ", rest).split()
+    if len(words) < 2:
+        return None
+    best: tuple[int, int, list[_Part], _Reading, bool] | None = None
+    for cuts in _cuts(len(words), 3 - start):
+        bounds = [len(words) - sum(cuts[i:]) for i in range(len(cuts))] + [len(words)]
+        if bounds[0] < 0:
+            continue
+        written = [_parse_part(" ".join(words[a:b])) for a, b in zip(bounds, bounds[1:])]
+        village = [_parse_part(" ".join(words[:bounds[0]]))] if bounds[0] else []
+        for level in range(start, 4 - len(written)):
+            units, fixed = _closest_units(written, level)
+            reading = _read(units, level, None)
+            key = (reading.found, -fixed)
+            if reading.found < max(2, len(units)) or (best is not None and key <= best[:2]):
+                continue
+            best = (*key, village + units, _Reading({i + len(village): k for i, k in reading.kinds.items()},
+                                                    {i + len(village) for i in reading.ambiguous}, reading.found),
+                    bool(fixed))
+    return None if best is None else best[2:]
+
+
+def _cuts(n: int, levels: int) -> list[tuple[int, ...]]:
+    """Word counts of the last 1..``levels`` units (each 1..MAX_UNIT_WORDS), longest cover first."""
+    out: list[tuple[int, ...]] = [()]
+    for _ in range(levels):
+        out += [(k, *c) for c in out if len(c) < levels for k in range(1, MAX_UNIT_WORDS + 1)]
+    return sorted({c for c in out if c and sum(c) <= n}, key=lambda c: (-len(c), -sum(c)))
+
+
+def _closest_units(units: list[_Part], level: int) -> tuple[list[_Part], int]:
+    """The units with each one the list does not hold, under a unit it does hold, replaced by the
+    unambiguously closest child of that unit (provinces: the closest province); and how many."""
+    idx, fixed, out = _index(), 0, list(units)
+    for i in range(len(out) - 1, -1, -1):
+        lv = level + i
+        if out[i].kind or out[i].name in idx.by_name[lv]:
+            continue
+        if lv == 2:
+            pool = list(idx.by_name[2])
+        else:
+            parent = out[i + 1] if i + 1 < len(out) else None
+            fulls = _options(lv + 1, parent) if parent else []
+            children = idx.districts_of if lv == 1 else idx.communes_of
+            pool = sorted({split_kind(c)[1] for f in fulls for c in children.get(f, ())})
+        match = closest(out[i].name, pool) if pool else None
+        if match is not None and match.unambiguous:
+            out[i], fixed = _Part(None, match.key), fixed + 1
+    return out, fixed
+
+
 def normalize_place(text: str) -> Normalized:
     """A place (cleaned, not empty) with unit kinds and facility names spelled out."""
     prefix, start, rest = "", 0, text
@@ -251,13 +327,22 @@ def normalize_place(text: str) -> Normalized:
             prefix, start, rest = norm, level, text[len(raw):].strip()
             break
     parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
+    flags, confident = [], True
+    admin, held = _listed(parts)
+    if rest and held < max(admin, 1):
+        again = _resegment(rest, start)
+        if again is not None and again[1].found > held:
+            parts, reading, fixed = again
+            flags.append(normalized_flag("units told apart by the list of administrative units"))
+            if fixed:
+                flags.append(normalized_flag("a unit misread by a letter or two taken as the closest listed unit"))
+                confident = False
     for i, kind in reading.kinds.items():
         parts[i].kind = kind
     value = ", ".join(p.text for p in parts)
     value = f"{prefix} {value}".strip() if prefix else value
-    flags = []
     if reading.kinds:
         flags.append(normalized_flag("unit kinds completed from the list of administrative units"))
     if reading.ambiguous:
         flags.append(unknown_flag("place", "a unit written without its kind fits several kinds; kept as written"))
-    return Normalized(value, tuple(flags), not reading.ambiguous)
+    return Normalized(value, tuple(flags), confident and not reading.ambiguous)

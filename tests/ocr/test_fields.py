@@ -304,9 +304,38 @@ def test_a_dash_inside_a_unit_name_is_not_a_separator():
     assert normalize("place", "xã Điện Minh, tỉnh Quảng Nam - Đà Nẵng").value == "Xã Điện Minh, Tỉnh Quảng Nam - Đà Nẵng"
 
 
-def test_unit_names_are_never_changed():
+def test_listed_unit_names_are_never_changed():
     assert normalize("place", "xã Tân Lập, tỉnh Hà Tây").value == "Xã Tân Lập, Tỉnh Hà Tây"
     assert normalize("place", "Xóm Chùa, Atlantis").value == "Xóm Chùa, Atlantis"
+    assert normalize("place", "Thôn 7 Đan Phượng").value == "Thôn 7 Đan Phượng"  # one unit: no cut is sure
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Minh Đài Tân Sơn Phú Thọ", "Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),
+    ("Xóm Tân Lập - Minh Đài Tân Sơn - Phú Thọ", "Xóm Tân Lập, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),
+    ("Thôn 4 Tân Lập Đan Phượng Hà Tây", "Thôn 4, Xã Tân Lập, Huyện Đan Phượng, Tỉnh Hà Tây"),
+    ("Xã Minh Đài Huyện Tân Sơn Tỉnh Phú Thọ", "Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),
+    ("Số 5 Hàng Bài Hoàn Kiếm Hà Nội", "Số 5, Phường Hàng Bài, Quận Hoàn Kiếm, Thành phố Hà Nội"),
+])
+def test_units_written_without_commas_are_told_apart_by_the_list(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and result.confident
+    assert any("told apart" in f.message for f in result.flags)
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Xóm 3 Minh Đắc Tân Sơn Phú Thọ", "Xóm 3, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),  # commune misread
+    ("Thôn 15, Minh Đài, Tân Sơn, Phú Tha", "Thôn 15, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),  # province
+])
+def test_a_misread_unit_under_a_listed_one_becomes_the_closest_listed_unit_not_confidently(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and not result.confident
+    assert any("closest listed unit" in f.message for f in result.flags)
+
+
+def test_a_misread_unit_far_from_every_listed_one_is_kept():
+    result = normalize("place", "Thôn 15, Xyzqw, Tân Sơn, Phú Thọ")
+    assert "Xyzqw" in result.value and "closest" not in " ".join(f.message for f in result.flags)
 
 
 # --- text and signatures ----------------------------------------------------------------------
@@ -320,6 +349,23 @@ def test_text_is_cleaned_and_a_lone_time_is_hh_mm():
     assert normalize("text", "9 giờ").value == "09:00"
     assert not normalize("text", "25 giờ 70").confident
     assert normalize("signature", "Trần Văn Bình").value == "Trần Văn Bình"
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("19N Võ Sỹ Hợp", "Võ Sỹ Hợp"),     # the pen mark read as "19N"
+    ("nm Trần Văn Bình", "Trần Văn Bình"),
+    ("V1 H'Hen Niê", "H'Hen Niê"),
+    ("NN NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),  # no vowel: not a syllable
+])
+def test_a_signature_keeps_the_written_name_not_what_was_read_from_the_pen_mark(raw, value):
+    result = normalize("signature", raw)
+    assert result.value == value and result.confident and codes(result) == ["normalized"]
+
+
+@pytest.mark.parametrize("raw", ["V1", "VNh", "N9h 16 3ý Hợa", "Võ"])
+def test_a_signature_without_a_legible_name_has_no_value(raw):
+    result = normalize("signature", raw)
+    assert result.value is None and not result.confident and codes(result) == ["unknown_signature"]
 
 
 @pytest.mark.parametrize("raw", ['"', "'", "(", ")", "[\"", "\"("])
