@@ -101,6 +101,7 @@ _ABBREVIATION = re.compile(
     )) + r")\s*(\S.*)$", re.IGNORECASE,
 )
 _KIND_OF_ABBREVIATION = {a.lower(): kind for kind, pair in UNIT_ABBREVIATIONS.items() for a in pair}
+_KIND_WORDS = frozenset(k.lower() for k in UNIT_KINDS) | {a.rstrip(".") for a in _KIND_OF_ABBREVIATION}
 _FACILITY_PREFIXES = sorted(
     ((raw, norm, LEVELS.index(level)) for level, raws, norm in FACILITIES for raw in raws),
     key=lambda f: len(f[0]), reverse=True,
@@ -277,12 +278,17 @@ def _resegment(rest: str, start: int) -> tuple[list[_Part], _Reading, bool] | No
         if bounds[0] < 0:
             continue
         written = [_parse_part(" ".join(words[a:b])) for a, b in zip(bounds, bounds[1:])]
+        if any(p.kind and p.kind not in ADMIN_KINDS for p in written):
+            continue  # a village is not a unit
         village = [_parse_part(" ".join(words[:bounds[0]]))] if bounds[0] else []
+        if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
+            continue  # "Thôn" alone: the village's name was cut off into the units
         for level in range(start, 4 - len(written)):
             units, fixed = _closest_units(written, level)
             reading = _read(units, level, None)
             key = (reading.found, -fixed)
-            if reading.found < max(2, len(units)) or (best is not None and key <= best[:2]):
+            if (reading.found < max(2, len(units)) or reading.found - fixed < 1
+                    or (best is not None and key <= best[:2])):
                 continue
             best = (*key, village + units, _Reading({i + len(village): k for i, k in reading.kinds.items()},
                                                     {i + len(village) for i in reading.ambiguous}, reading.found),
@@ -306,8 +312,9 @@ def _closest_units(units: list[_Part], level: int) -> tuple[list[_Part], int]:
         lv = level + i
         if out[i].kind or out[i].name in idx.by_name[lv]:
             continue
-        if lv == 2:
-            pool = list(idx.by_name[2])
+        if lv == 2:  # the provinces holding the district below
+            below = set(_options(1, out[i - 1])) if i > 0 and out[i - 1].name in idx.by_name[1] else set()
+            pool = sorted({split_kind(p)[1] for p, ds in idx.districts_of.items() if ds & below})
         else:
             parent = out[i + 1] if i + 1 < len(out) else None
             fulls = _options(lv + 1, parent) if parent else []
@@ -329,7 +336,7 @@ def normalize_place(text: str) -> Normalized:
     parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
     flags, confident = [], True
     admin, held = _listed(parts)
-    if rest and held < max(admin, 1):
+    if len(rest.split()) > held + 1:  # more words than listed units: some may be units unseparated
         again = _resegment(rest, start)
         if again is not None and again[1].found > held:
             parts, reading, fixed = again

@@ -326,6 +326,7 @@ def test_units_written_without_commas_are_told_apart_by_the_list(raw, value):
 @pytest.mark.parametrize("raw, value", [
     ("Xóm 3 Minh Đắc Tân Sơn Phú Thọ", "Xóm 3, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),  # commune misread
     ("Thôn 15, Minh Đài, Tân Sơn, Phú Tha", "Thôn 15, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),  # province
+    ("Thôn 6 Minh Đắt Tân Sơn, Phú Thọ", "Thôn 6, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ"),  # one comma read
 ])
 def test_a_misread_unit_under_a_listed_one_becomes_the_closest_listed_unit_not_confidently(raw, value):
     result = normalize("place", raw)
@@ -336,6 +337,12 @@ def test_a_misread_unit_under_a_listed_one_becomes_the_closest_listed_unit_not_c
 def test_a_misread_unit_far_from_every_listed_one_is_kept():
     result = normalize("place", "Thôn 15, Xyzqw, Tân Sơn, Phú Thọ")
     assert "Xyzqw" in result.value and "closest" not in " ".join(f.message for f in result.flags)
+
+
+@pytest.mark.parametrize("raw", ["Thôn 9 Minh Đối", "Thôn Hòa Bình Minh Đài"])
+def test_no_unit_is_guessed_without_a_listed_unit_to_read_it_under(raw):
+    # a village and a misread commune: "Minh Đài" is no province's name, a village no unit
+    assert normalize("place", raw).value == raw
 
 
 # --- text and signatures ----------------------------------------------------------------------
