@@ -225,7 +225,8 @@ class PageDrafter:
             if reading.confidence is not None:
                 confs.append(_unit(reading.confidence))
         raw = " ".join(texts)
-        norm = normalize(self.template.field(fld.key).type, raw, year=self.settings.book.year)
+        book = self.settings.book
+        norm = normalize(self.template.field(fld.key).type, raw, year=book.year, unit=book.unit)
         return Field(key=fld.key, raw_text=raw, value=norm.value, region=fld.region,
                      lines=out_lines, confidence=min(confs) if confs else None,
                      status=FieldStatus.FILLED if raw else FieldStatus.EMPTY, flags=list(norm.flags))

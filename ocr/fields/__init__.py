@@ -21,6 +21,7 @@ from ocr.fields.places import normalize_place
 from ocr.fields.result import EMPTY, Normalized
 from ocr.fields.signatures import normalize_signature
 from ocr.fields.text import normalize_text
+from ocr.schema import AdminUnit
 
 _BY_TYPE: dict[str, Callable[[str, int | None], Normalized]] = {
     "name": lambda t, y: normalize_name(t),
@@ -35,14 +36,17 @@ _BY_TYPE: dict[str, Callable[[str, int | None], Normalized]] = {
 FIELD_TYPES = tuple(_BY_TYPE)
 
 
-def normalize(field_type: str, raw: str, *, year: int | None = None) -> Normalized:
+def normalize(field_type: str, raw: str, *, year: int | None = None, unit: AdminUnit | None = None) -> Normalized:
     """The normalized value of ``raw`` for a template field of ``field_type``; ``year`` is the
-    book's year (it reads 2-digit years). Empty text -> value None, no flags."""
+    book's year (it reads 2-digit years), ``unit`` the book's unit (a misread unit of a place may
+    be read as it). Empty text -> value None, no flags."""
     if field_type not in _BY_TYPE:
         raise ValueError(f"unknown field type {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
     text = clean(raw or "", keep_final_dot=field_type in ("text", "signature"))
     if not text:
         return EMPTY
+    if field_type == "place":
+        return normalize_place(text, unit)
     return _BY_TYPE[field_type](text, year)
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ocr.fields.cleaning import normalized_flag, unknown_flag
-from ocr.fields.fuzzy import closest
+from ocr.fields.fuzzy import closest, tolerance
 from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
 from ocr.fields.result import Normalized
 from ocr.lexicon.admin_units import admin_units, split_kind
+from ocr.schema import AdminUnit
 
 LEVELS = ("commune", "district", "province")
 # Urban groups lie in wards and towns, rural villages in communes and towns: the kind of the
@@ -263,20 +264,16 @@ def _listed(parts: list[_Part]) -> tuple[int, int]:
     return len(admin), held
 
 
-def _resegment(rest: str, start: int) -> tuple[list[_Part], _Reading, bool] | None:
+def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Part], _Reading, bool] | None:
     """The place read again with its separators ignored, when commas between units were not
     written or not read ("Xóm 3 Minh Đài Tân Sơn Phú Thọ"): the last words are cut into units
     that nest, the words before them are one village part. A unit misread by a letter or two
-    is taken as the closest unit of the unit found above it (reported by the third value).
-    None when no cut finds two or more nested units."""
+    is taken as the closest unit of the unit found above it, or the book's own unit (reported
+    by the third value). None when no cut finds two or more nested units, or the book's unit."""
     words = re.sub(r"\s+-\s+|,", " ", rest).split()
-    if len(words) < 2:
-        return None
     best: tuple[int, int, list[_Part], _Reading, bool] | None = None
     for cuts in _cuts(len(words), 3 - start):
         bounds = [len(words) - sum(cuts[i:]) for i in range(len(cuts))] + [len(words)]
-        if bounds[0] < 0:
-            continue
         written = [_parse_part(" ".join(words[a:b])) for a, b in zip(bounds, bounds[1:])]
         if any(p.kind and p.kind not in ADMIN_KINDS for p in written):
             continue  # a village is not a unit
@@ -284,11 +281,11 @@ def _resegment(rest: str, start: int) -> tuple[list[_Part], _Reading, bool] | No
         if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
             continue  # "Thôn" alone: the village's name was cut off into the units
         for level in range(start, 4 - len(written)):
-            units, fixed = _closest_units(written, level)
+            units, fixed, at_home = _closest_units(written, level, home)
             reading = _read(units, level, None)
             key = (reading.found, -fixed)
-            if (reading.found < max(2, len(units)) or reading.found - fixed < 1
-                    or (best is not None and key <= best[:2])):
+            sure = at_home or (reading.found >= 2 and reading.found > fixed)
+            if reading.found < len(units) or not sure or (best is not None and key <= best[:2]):
                 continue
             best = (*key, village + units, _Reading({i + len(village): k for i, k in reading.kinds.items()},
                                                     {i + len(village) for i in reading.ambiguous}, reading.found),
@@ -304,16 +301,32 @@ def _cuts(n: int, levels: int) -> list[tuple[int, ...]]:
     return sorted({c for c in out if c and sum(c) <= n}, key=lambda c: (-len(c), -sum(c)))
 
 
-def _closest_units(units: list[_Part], level: int) -> tuple[list[_Part], int]:
-    """The units with each one the list does not hold, under a unit it does hold, replaced by the
-    unambiguously closest child of that unit (provinces: the closest province); and how many."""
+def _home_unit(home: AdminUnit | None, level: int) -> _Part | None:
+    """The book's own unit at ``level`` (0 commune, 1 district, 2 province), if the book says."""
+    full = home and (home.commune, home.district, home.province)[level]
+    return _Part(*split_kind(full)) if full else None
+
+
+def _held(part: _Part, level: int) -> bool:
+    idx = _index()
+    return part.text.lower() in idx.spelling if part.kind else part.name in idx.by_name[level]
+
+
+def _closest_units(units: list[_Part], level: int, home: AdminUnit | None = None) -> tuple[list[_Part], int, bool]:
+    """The units with each one the list does not hold replaced by the unambiguously closest
+    listed unit where it must lie: a child of the unit read above it (provinces: one holding the
+    district read below), or the book's own unit for the last one. Returns the units, how many
+    were replaced, and whether the last one is the book's own unit."""
     idx, fixed, out = _index(), 0, list(units)
     for i in range(len(out) - 1, -1, -1):
         lv = level + i
-        if out[i].kind or out[i].name in idx.by_name[lv]:
+        if _held(out[i], lv):
             continue
-        if lv == 2:  # the provinces holding the district below
-            below = set(_options(1, out[i - 1])) if i > 0 and out[i - 1].name in idx.by_name[1] else set()
+        own = _home_unit(home, lv) if i == len(out) - 1 else None
+        if own is not None:
+            pool = [own.name]
+        elif lv == 2:  # the provinces holding the district below
+            below = set(_options(1, out[i - 1])) if i > 0 and _held(out[i - 1], 1) else set()
             pool = sorted({split_kind(p)[1] for p, ds in idx.districts_of.items() if ds & below})
         else:
             parent = out[i + 1] if i + 1 < len(out) else None
@@ -321,13 +334,16 @@ def _closest_units(units: list[_Part], level: int) -> tuple[list[_Part], int]:
             children = idx.districts_of if lv == 1 else idx.communes_of
             pool = sorted({split_kind(c)[1] for f in fulls for c in children.get(f, ())})
         match = closest(out[i].name, pool) if pool else None
-        if match is not None and match.unambiguous:
-            out[i], fixed = _Part(None, match.key), fixed + 1
-    return out, fixed
+        if match is not None and (match.unambiguous or (own is not None and match.distance <= tolerance(match.key))):
+            out[i], fixed = (own if own is not None else _Part(out[i].kind, match.key)), fixed + 1
+    last = _home_unit(home, level + len(out) - 1)
+    at_home = bool(out) and last is not None and out[-1].name == last.name and out[-1].kind in (None, last.kind)
+    return out, fixed, at_home
 
 
-def normalize_place(text: str) -> Normalized:
-    """A place (cleaned, not empty) with unit kinds and facility names spelled out."""
+def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
+    """A place (cleaned, not empty) with unit kinds and facility names spelled out; ``home`` is
+    the book's unit (a misread unit may be read as it)."""
     prefix, start, rest = "", 0, text
     for raw, norm, level in _FACILITY_PREFIXES:
         if text.lower() == raw.lower() or text.lower().startswith(raw.lower() + " "):
@@ -337,7 +353,7 @@ def normalize_place(text: str) -> Normalized:
     flags, confident = [], True
     admin, held = _listed(parts)
     if len(rest.split()) > held + 1:  # more words than listed units: some may be units unseparated
-        again = _resegment(rest, start)
+        again = _resegment(rest, start, home)
         if again is not None and again[1].found > held:
             parts, reading, fixed = again
             flags.append(normalized_flag("units told apart by the list of administrative units"))

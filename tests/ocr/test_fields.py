@@ -6,6 +6,7 @@ from ocr.fields import FIELD_TYPES, normalize
 from ocr.fields.cleaning import clean
 from ocr.fields.fuzzy import weighted_distance
 from ocr.fields.number_words import parse_number
+from ocr.schema import AdminUnit
 
 
 def codes(result):
@@ -379,3 +380,21 @@ def test_a_signature_without_a_legible_name_has_no_value(raw):
 def test_text_of_lone_brackets_and_quotes_cleans_to_nothing(raw):
     # Tesseract on a handwritten line can read a lone quote; it must not crash the draft
     assert normalize("text", raw).value is None
+
+
+_HOME = AdminUnit(province="Tỉnh Phú Thọ", district="Huyện Tân Sơn", commune="Xã Minh Đài")
+
+
+@pytest.mark.parametrize("raw, value, confident", [
+    ("Minh Đá", "Xã Minh Đài", False),                      # the book's commune, misread
+    ("Thôn 9 Minh Đối", "Thôn 9, Xã Minh Đài", False),
+    ("Thôn Hòa Bình Minh Đài", "Thôn Hòa Bình, Xã Minh Đài", True),  # no comma, the book's commune
+])
+def test_the_books_own_unit_reads_a_place_that_names_no_unit_above_it(raw, value, confident):
+    result = normalize("place", raw, unit=_HOME)
+    assert result.value == value and result.confident is confident
+    assert normalize("place", raw).value == raw  # without the book's unit nothing is guessed
+
+
+def test_a_listed_unit_is_not_taken_for_the_books_own():
+    assert normalize("place", "Thôn 2, Minh Đức", unit=_HOME).value == "Thôn 2, Xã Minh Đức"
