@@ -16,7 +16,9 @@ changes a value, and returns how many flags of each code the book holds after ch
 - ``low_confidence``: a field read with confidence below ``low_confidence``;
 - ``overwritten``: kept as recognition set it (writing over writing), counted.
 
-Running it twice adds nothing new. Messages hold no personal data.
+Running it twice adds nothing new. Messages hold no personal data. Drafting runs
+:func:`ocr.draft.inference.infer_book` first: it sets the values the whole book pins down (flags
+``inferred_number``, ``inferred_year``, ``book_signer``), which the checks then read as values.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def _text(fld: Field) -> bool:
 # --- numbering -------------------------------------------------------------------------------
 
 
-def _number(rec: BookRecord) -> int | None:
+def record_number(rec: BookRecord) -> int | None:
     """The record's registration number as an integer (the 'so' field, else Record.number)."""
     fld = rec.fields().get("so")
     if fld is not None and _text(fld):
@@ -118,7 +120,7 @@ def _number(rec: BookRecord) -> int | None:
     return int(m.group(0)) if m else None
 
 
-def _longest_rising(numbers: list[int]) -> set[int]:
+def longest_rising(numbers: list[int]) -> set[int]:
     """Indices of a longest strictly rising subsequence (O(n log n))."""
     tails: list[int] = []  # tails[k]: index ending the best rising run of length k+1
     tail_values: list[int] = []
@@ -139,8 +141,19 @@ def _longest_rising(numbers: list[int]) -> set[int]:
     return keep
 
 
+def rising_records(numbered: Sequence[tuple[BookRecord, int]]) -> set[str]:
+    """Ids of the records whose numbers make the book's rising order: a longest strictly rising
+    subsequence of ``numbered`` (records with their numbers, in book order), where only the first
+    record of a repeated number takes part (the others are duplicates, not breaks in the order)."""
+    first: dict[int, BookRecord] = {}
+    for rec, n in numbered:
+        first.setdefault(n, rec)
+    firsts = [(r, n) for r, n in numbered if first[n] is r]
+    return {firsts[i][0].id for i in longest_rising([n for _, n in firsts])}
+
+
 def _check_numbers(records: list[BookRecord], flag: _Flagger) -> None:
-    numbered = [(r, n) for r in records if (n := _number(r)) is not None]
+    numbered = [(r, n) for r in records if (n := record_number(r)) is not None]
     by_number: dict[int, list[BookRecord]] = {}
     for rec, n in numbered:
         by_number.setdefault(n, []).append(rec)
@@ -149,10 +162,10 @@ def _check_numbers(records: list[BookRecord], flag: _Flagger) -> None:
             for rec in recs:
                 flag.add(rec.first.flags, "duplicate_number", f"number {n} is used by {len(recs)} records")
     firsts = [(r, n) for r, n in numbered if by_number[n][0] is r]  # duplicates are checked above
-    rising = _longest_rising([n for _, n in firsts])
+    rising = rising_records(numbered)
     previous: int | None = None
-    for i, (rec, n) in enumerate(firsts):
-        if i not in rising:
+    for rec, n in firsts:
+        if rec.id not in rising:
             flag.add(rec.first.flags, "out_of_sequence", f"number {n} breaks the rising order of the book")
             continue
         if previous is not None and n > previous + 1:
@@ -274,17 +287,22 @@ def _check_fields(rec: BookRecord, required: tuple[str, ...], sides: dict[str, s
         flag.counts.update(f.code for f in part.flags if f.code in KEPT_CODES)
 
 
+def one_book(pages: Sequence[Page]) -> tuple[str, int, str]:
+    """The (book type, year, volume) of ``pages`` (not empty); ValueError when they are of several books."""
+    books = {(p.book.book_type.value, p.book.year, p.book.volume) for p in pages}
+    if len(books) > 1:
+        raise ValueError(
+            f"book-level steps take the pages of one book; got {len(books)} (book type, year, volume) "
+            "combinations: group the pages by book first"
+        )
+    return books.pop()
+
+
 def check_book(pages: Sequence[Page], *, low_confidence: float = 0.8) -> dict[str, int]:
     """Check the records of one book (pages in page order) in place; return flag counts by code."""
     if not pages:
         return {}
-    books = {(p.book.book_type.value, p.book.year, p.book.volume) for p in pages}
-    if len(books) > 1:
-        raise ValueError(
-            f"check_book takes the pages of one book; got {len(books)} (book type, year, volume) "
-            "combinations: group the pages by book first"
-        )
-    book_type, year, _ = books.pop()
+    book_type, year, _ = one_book(pages)
     flag = _Flagger()
     records = book_records(pages)
     templates = {tid: _template(tid) for tid in {p.template_id for p in pages}}

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.checks import check_book
+from ocr.draft.inference import infer_book
 from ocr.draft.state import write_atomic
 from ocr.export import book_summary, page_to_pagexml, write_ministry_excel, write_record_files, write_summary
 from ocr.schema import Page
@@ -74,10 +75,12 @@ def _prune(folder: Path, keep: set[str], suffix: str) -> None:
 
 def build_book(pages: Sequence[Page], out: Path, *, spread: int = 1, run: dict | None = None,
                low_confidence: float = 0.8) -> dict[str, Path]:
-    """Check ``pages`` (one book, in book order) as a book and write every book-level output into
-    ``out``; ``run`` is added to the summary. Returns the outputs by name."""
+    """Fill what the whole book pins down (:func:`~ocr.draft.inference.infer_book`), check
+    ``pages`` (one book, in book order) as a book and write every book-level output into ``out``;
+    ``run`` is added to the summary. Returns the outputs by name."""
     pages = list(pages)
     drafts_dir, xml_dir = out / DRAFTS, out / PAGEXML
+    inferred = infer_book(pages)
     check_counts = check_book(pages, low_confidence=low_confidence)
     for page in pages:
         write_atomic(drafts_dir / f"{page.id}.json", page.to_json())
@@ -93,6 +96,7 @@ def build_book(pages: Sequence[Page], out: Path, *, spread: int = 1, run: dict |
     write_records(pages, drafts_dir, outputs["records"], spread=spread)
     summary = book_summary(pages, low_confidence=low_confidence)
     summary["checks"] = dict(sorted(check_counts.items()))
+    summary["inferred"] = dict(sorted(inferred.items()))
     if run is not None:
         summary["run"] = run
     outputs["summary"] = out / SUMMARY

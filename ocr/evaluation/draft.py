@@ -1,9 +1,10 @@
 """Evaluate the drafting pipeline end to end on pages with ground truth (as `hotich synth` writes).
 
 Each page image is drafted as `hotich draft` would (layout, recognition, normalization, then the
-book checks over the pages of each book), the drafted records are matched one to one to the true
-records by region IoU (>= 0.5, greedy, highest first) and fields by key. Every field of every true
-record is scored, and every field of a drafted record that matches none (its truth is empty):
+book-level inference and checks over the pages of each book), the drafted records are matched
+one to one to the true records by region IoU (>= 0.5, greedy, highest first) and fields by key.
+Every field of every true record is scored, and every field of a drafted record that matches none
+(its truth is empty):
 
 - ``field_accuracy``: share of fields whose normalized value equals the truth (None == None);
 - ``field_cer``: character error rate of the raw text (edits summed over the summed truth length);
@@ -38,6 +39,7 @@ from ocr.draft.accept import AUTO_ACCEPT, auto_acceptable
 from ocr.draft.inputs import InputError, PageSource, collect_pages, load_page
 from ocr.draft.pipeline import DEFAULT_LAYOUT, BookInfo, DraftError, DraftSettings, PageDrafter
 from ocr.draft.readers import DEFAULT_BEAM, LineReader, make_reader
+from ocr.draft.inference import infer_book
 from ocr.evaluation.layout import iou_pairs, page_files
 from ocr.metrics import edit_distance, normalize as norm_text
 from ocr.schema import Field, Page, Record
@@ -190,7 +192,9 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
         if progress:
             progress(n + 1, len(files))
     for key in {_book_key(p) for p in drafts}:
-        check_book([p for p in drafts if _book_key(p) == key])
+        book = [p for p in drafts if _book_key(p) == key]
+        infer_book(book)
+        check_book(book)
     result.seconds = time.perf_counter() - start
     for truth, pred in zip(truths, drafts):
         score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field)

@@ -6,7 +6,8 @@ const BOOK_STATE_VI = {queued: "Đang chờ soạn thảo", drafting: "Đang so�
 const FLAG_VI = {low_confidence: "máy đọc không chắc", normalized: "đã chuẩn hóa từ chữ viết",
   invalid_date: "ngày không hợp lệ", unknown_date: "không hiểu dạng ngày", date_order: "thứ tự ngày không hợp lý",
   required_empty: "trường bắt buộc đang trống", out_of_sequence: "số không theo thứ tự", number_gap: "số bị nhảy",
-  duplicate_number: "số trùng", struck_out: "có chữ bị gạch", overwritten: "viết đè", smudged: "bị nhòe"};
+  duplicate_number: "số trùng", inferred_number: "số suy ra từ các số liền kề",
+  inferred_year: "năm đăng ký suy ra từ năm của sổ", book_signer: "đọc theo tên cán bộ ký sổ", struck_out: "có chữ bị gạch", overwritten: "viết đè", smudged: "bị nhòe"};
 const flagText = (flags) => flags.map((f) => FLAG_VI[f.code] || (f.code.startsWith("unknown_") ? "không có trong danh mục" : f.code)).join("; ");
 const $ = (sel) => document.querySelector(sel);
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
