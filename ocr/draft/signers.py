@@ -4,8 +4,8 @@ A commune's book is signed by one or two officers, record after record; the reco
 their names with errors and with junk from the pen mark ("19N Võ Sỹ Hợp", "1 V6 Sỹ Hợp").
 ``infer_signers(pages)`` runs over the pages of one book after drafting, per signature field key:
 
-- the book's signers are the values read exactly at least :data:`MIN_COUNT` times and in at
-  least :data:`MIN_SHARE` of that key's filled fields;
+- the book's signers are the values read exactly at least :data:`MIN_COUNT` times and, with
+  the readings close to them, in at least :data:`MIN_SHARE` of that key's filled fields;
 - a field whose raw text holds a run of words within :func:`~ocr.fields.fuzzy.tolerance` of
   exactly one signer (clearly closer than to any other) and whose value is not that signer gets
   the signer's name as value, ``raw_text`` unchanged, and the flag ``book_signer`` (so it is
@@ -40,10 +40,16 @@ def _signature_keys(template_id: str) -> frozenset[str]:
 
 
 def book_signers(values: Sequence[str | None]) -> list[str]:
-    """The values read often enough to be the book's signers (see the module docstring)."""
+    """The values read often enough to be the book's signers (see the module docstring); a
+    reading close to a more frequent one (the same misreading, record after record: "Võ Sỹ Hợ")
+    counts for it."""
     filled = [v for v in values if v]
-    counts = Counter(filled)
-    return sorted(v for v, n in counts.items() if n >= MIN_COUNT and n >= MIN_SHARE * len(filled))
+    counts: dict[str, int] = {}
+    for value, n in sorted(Counter(filled).items(), key=lambda vn: (-vn[1], vn[0])):
+        same = next((c for c in counts if weighted_distance(value, c) <= tolerance(c)), None)
+        counts[same or value] = counts.get(same or value, 0) + n
+    return sorted(v for v, n in counts.items() if n >= MIN_COUNT and n >= MIN_SHARE * len(filled)
+                  and Counter(filled)[v] >= MIN_COUNT)
 
 
 def closest_signer(raw: str, signers: Sequence[str]) -> str | None:

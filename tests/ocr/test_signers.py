@@ -22,6 +22,8 @@ def test_signers_are_the_names_read_exactly_often_enough():
     assert book_signers([HOP] * 3 + [HOANG] * 3 + ["Võ Sỹ Hợ", None, "Nguyễn Văt Hong"]) == [HOANG, HOP]
     assert book_signers([HOP, HOP, "Võ Sỹ Hợ"]) == []  # read exactly twice: not enough to tell
     assert book_signers([HOP] * 3 + ["Lê Văn Tám"] * 40) == ["Lê Văn Tám"]  # 3 of 43: under a tenth
+    # the same misreading record after record is not a second signer; it counts for the first
+    assert book_signers([HOP] * 4 + ["Võ Sỹ Hợ"] * 3 + ["Lê Văn Tám"] * 50) == ["Lê Văn Tám", HOP]  # 7 of 57
 
 
 def test_a_close_reading_with_pen_mark_junk_is_read_as_the_one_close_signer():
