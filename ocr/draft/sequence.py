@@ -12,10 +12,11 @@ leave a single possibility. ``raw_text`` keeps what was read, and each value set
   with exactly b - a - 1 records between them (no room for a skipped number). Never at the ends
   of the book, never for a number in the rising order, never twice; passes repeat until the
   rising order pins nothing more. ``Record.number`` follows the field.
-- ``inferred_year``: a registration date ("ngayDangKy") whose year is outside the book's year
-  +- 1 while its day and month make a date in the book's year that lies between the registration
-  dates of the nearest records before and after it that are in that range (one of them at the
-  ends of the book). Only the year changes.
+- ``inferred_year``: a registration date ("ngayDangKy") whose year is not the book's while its
+  day and month make a date in the book's year that lies between the registration dates of the
+  nearest records before and after it that are in the book's year: both of them for a year next
+  to the book's (a true late or early registration is possible), one of them (at the ends of the
+  book) for a year further off. Only the year changes.
 
 Blank rows (no text in any field) take no part. Running it twice changes nothing more.
 """
@@ -93,8 +94,9 @@ def _registration(rec: BookRecord) -> Field | None:
     return fld if fld is not None and fld.status == FieldStatus.FILLED and fld.value else None
 
 
-def _in_book(span: tuple[dt.date, dt.date] | None, year: int) -> bool:
-    return span is not None and year - 1 <= span[0].year and span[1].year <= year + 1
+def _in_book(span: tuple[dt.date, dt.date] | None, year: int, slack: int = 1) -> bool:
+    """Whether the date lies in the book's year +- ``slack``."""
+    return span is not None and year - slack <= span[0].year and span[1].year <= year + slack
 
 
 def _with_year(iso: str, year: int) -> dt.date | None:
@@ -114,12 +116,15 @@ def _infer_years(records: list[BookRecord], year: int) -> int:
     changed = 0
     before: dt.date | None = None  # the latest in-range date so far (dates set here included)
     for i, fld in enumerate(fields):
-        if _in_book(spans[i], year):
+        if _in_book(spans[i], year, 0):
             before = spans[i][0]
             continue
-        after = next((s[1] for s in spans[i + 1:] if _in_book(s, year)), None)
+        after = next((s[1] for s in spans[i + 1:] if _in_book(s, year, 0)), None)
         day = _with_year(fld.value, year) if spans[i] is not None else None
-        if day is None or (before is None and after is None):
+        # a year next to the book's may be a true late or early registration: both neighbours must
+        # pin it; a year further off, one neighbour (at the ends of the book)
+        needed = 2 if _in_book(spans[i], year) else 1
+        if day is None or (before is not None) + (after is not None) < needed:
             continue
         if (before is None or before <= day) and (after is None or day <= after):
             old = spans[i][0].year

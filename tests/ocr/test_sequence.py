@@ -224,3 +224,16 @@ def test_an_empty_book_and_pages_of_several_books():
     pages = book([1]) + [page([ks_left("x", "2")], year=2000, number=2)]
     with pytest.raises(ValueError, match="group the pages by book"):
         infer_from_sequence(pages)
+
+
+def test_a_year_next_to_the_books_is_set_only_between_two_neighbours_of_the_books_year():
+    # "2001" read as "2000" (in range): it breaks the order and both neighbours pin it
+    pages = reg_book("10/12/2001", "31/12/2000", "31/12/2001", year=2001)
+    assert infer_from_sequence(pages) == {"inferred_year": 1}
+    assert regs(pages) == ["2001-12-10", "2001-12-31", "2001-12-31"]
+    # a true registration of late 2000 opening a 2001 book: one neighbour is not enough
+    early = reg_book("28/12/2000", "3/1/2001", "5/1/2001", year=2001)
+    assert infer_from_sequence(early) == {}
+    # and between two neighbours it must fit: 2000-06-01 would be 2001-06-01, after 2001-03-05
+    wrong = reg_book("3/3/2001", "1/6/2000", "5/3/2001", year=2001)
+    assert infer_from_sequence(wrong) == {}
