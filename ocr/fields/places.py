@@ -111,14 +111,19 @@ _FACILITY_PREFIXES = sorted(
 
 def _parse_part(text: str) -> _Part:
     """One comma- or dash-separated part: its kind (written in full or abbreviated) and name."""
+    return _Part(*_kind_and_name(text))
+
+
+@lru_cache(maxsize=8192)
+def _kind_and_name(text: str) -> tuple[str | None, str]:
     lower = text.lower()
     for kind in UNIT_KINDS:
         if lower.startswith(kind.lower() + " ") and len(text) > len(kind) + 1:
-            return _Part(kind, text[len(kind) + 1:].strip())
+            return kind, text[len(kind) + 1:].strip()
     m = _ABBREVIATION.match(text)
     if m:
-        return _Part(_KIND_OF_ABBREVIATION[m.group(1).lower()], m.group(2).strip())
-    return _Part(None, text)
+        return _KIND_OF_ABBREVIATION[m.group(1).lower()], m.group(2).strip()
+    return None, text
 
 
 def _split(rest: str) -> list[str]:
@@ -293,6 +298,7 @@ def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Par
     return None if best is None else best[2:]
 
 
+@lru_cache(maxsize=64)
 def _cuts(n: int, levels: int) -> list[tuple[int, ...]]:
     """Word counts of the last 1..``levels`` units (each 1..MAX_UNIT_WORDS), longest cover first."""
     out: list[tuple[int, ...]] = [()]
@@ -333,12 +339,22 @@ def _closest_units(units: list[_Part], level: int, home: AdminUnit | None = None
             fulls = _options(lv + 1, parent) if parent else []
             children = idx.districts_of if lv == 1 else idx.communes_of
             pool = sorted({split_kind(c)[1] for f in fulls for c in children.get(f, ())})
-        match = closest(out[i].name, pool) if pool else None
-        if match is not None and (match.unambiguous or (own is not None and match.distance <= tolerance(match.key))):
-            out[i], fixed = (own if own is not None else _Part(out[i].kind, match.key)), fixed + 1
+        key = _closest_in(out[i].name, tuple(pool), own is not None)
+        if key is not None:
+            out[i], fixed = (own if own is not None else _Part(out[i].kind, key)), fixed + 1
     last = _home_unit(home, level + len(out) - 1)
     at_home = bool(out) and last is not None and out[-1].name == last.name and out[-1].kind in (None, last.kind)
     return out, fixed, at_home
+
+
+@lru_cache(maxsize=4096)
+def _closest_in(name: str, pool: tuple[str, ...], alone: bool) -> str | None:
+    """The listed name of ``pool`` that ``name`` is a misreading of: the unambiguously closest,
+    or for a pool of one (``alone``: the book's own unit) the one if close enough."""
+    match = closest(name, pool) if pool else None
+    if match is not None and (match.unambiguous or (alone and match.distance <= tolerance(match.key))):
+        return match.key
+    return None
 
 
 def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
