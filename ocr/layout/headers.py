@@ -68,18 +68,24 @@ def ctc_nll(seqs: Sequence[np.ndarray], labels: Sequence[Sequence[int]], which: 
     prev2 = np.roll(ext, 2, axis=1)
     skip = (ext != 0) & (ext != prev2)
     skip[:, :2] = False
-    rows = np.asarray(which)[:, None]
-    alpha = np.full((n, width), -np.inf, np.float32)
-    emit = stack[rows, 0, ext]
-    alpha[:, :2] = emit[:, :2]
-    minus = np.full((n, 1), -np.inf, np.float32)
+    # emission probabilities of every label position at every frame, gathered once: (T, n, width)
+    emit = np.exp(stack[np.asarray(which)[:, None, None], np.arange(t_max)[None, :, None],
+                        ext[:, None, :]].transpose(1, 0, 2)).astype(np.float64)
+    # the forward pass in probabilities, rescaled every frame (the scale's logs add up)
+    alpha = np.zeros((n, width))
+    alpha[:, :2] = emit[0, :, :2]
+    log_scale = np.zeros(n)
+    shifted = np.zeros((n, width + 2))  # alpha moved right by 0, 1 and 2
     for t in range(1, t_max):
-        one = np.concatenate([minus, alpha[:, :-1]], 1)
-        two = np.where(skip, np.concatenate([minus, minus, alpha[:, :-2]], 1), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, one), two) + stack[rows, t, ext]
+        scale = np.maximum(alpha.max(1, keepdims=True), 1e-300)
+        alpha /= scale
+        log_scale += np.log(scale[:, 0])
+        shifted[:, 2:] = alpha
+        alpha = (alpha + shifted[:, 1:-1] + np.where(skip, shifted[:, :-2], 0.0)) * emit[t]
     ends = np.array([2 * len(lb) for lb in labels])
     idx = np.arange(n)
-    return -np.logaddexp(alpha[idx, ends], alpha[idx, ends - 1])
+    with np.errstate(divide="ignore"):
+        return -(np.log(alpha[idx, ends] + alpha[idx, ends - 1]) + log_scale)
 
 
 def header_posteriors(seqs: Sequence[np.ndarray], headers: Sequence[Sequence[int]]) -> np.ndarray:
