@@ -286,6 +286,8 @@ def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Par
         if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
             continue  # "Thôn" alone: the village's name was cut off into the units
         for level in range(start, 4 - len(written)):
+            if any(KIND_LEVEL.get(p.kind) not in (None, level + i) for i, p in enumerate(written) if p.kind):
+                continue  # a unit whose kind says another level ("Xã" read as a district)
             units, fixed, at_home = _closest_units(written, level, home)
             reading = _read(units, level, None)
             key = (reading.found, -fixed)
