@@ -46,8 +46,9 @@ class LayoutModel:
         self.path = Path(path) if path else active_model_path(TASK)
         if not self.path.is_file():
             raise ModelError(f"{self.path}: no layout model there; {_EXPORT}")
+        # the memory arena stays on: inputs are at most spec.long_side square, so it stays bounded
+        # (measured over 24 pages of 8 shapes: 0.18 s a page at 616 MB peak, against 0.30 s at 461 MB without)
         opts = session_options(threads)
-        opts.enable_cpu_mem_arena = False  # page sizes vary: an arena keeps growing (measured 680 -> 495 MB peak)
         try:
             self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
