@@ -46,6 +46,7 @@ def session(path: Path) -> ort.InferenceSession:
 
 
 def assert_parity(model: torch.nn.Module, onnx_path: Path, spec: InputSpec, tol: float) -> None:
+    """Log-probabilities within ``tol`` and the same best class at every step."""
     sess = session(onnx_path)
     lines = [resize_line(img, spec) for img in line_images(6)]
     batches = [lines[:1], lines[1:3], lines[3:6], [ln[:, : max(spec.min_width, ln.shape[1] // 3)] for ln in lines[:2]]]
@@ -56,6 +57,9 @@ def assert_parity(model: torch.nn.Module, onnx_path: Path, spec: InputSpec, tol:
         got = sess.run(["logprobs"], {"image": x})[0]
         assert got.shape == expected.shape == (len(group), spec.steps(x.shape[-1]), expected.shape[-1])
         np.testing.assert_allclose(got, expected, atol=tol, rtol=0)
+        top2 = np.sort(expected, -1)[..., -2:]
+        clear = top2[..., 1] - top2[..., 0] > 2 * tol  # steps whose best class is not a near tie
+        assert np.array_equal(got.argmax(-1)[clear], expected.argmax(-1)[clear])
 
 
 def test_tiny_model_export_matches_torch(tmp_path: Path) -> None:
@@ -100,4 +104,6 @@ def test_shipped_model_matches_its_onnx() -> None:
     meta = {p.key: p.value for p in onnx.load(str(MODELS / "htr.onnx")).metadata_props}
     assert Charset.from_json(meta["hotich.charset"]) == charset
     assert InputSpec.from_json(meta["hotich.input"]) == spec
-    assert_parity(model, MODELS / "htr.onnx", spec, 1e-4)
+    # fp32 kernels differ in summation order: v3's log-probabilities differ by up to 1.5e-4 (relative
+    # 3e-5, measured); 5e-4 still fails any export of other weights or another graph
+    assert_parity(model, MODELS / "htr.onnx", spec, 5e-4)
