@@ -44,12 +44,13 @@ def book_signers(values: Sequence[str | None]) -> list[str]:
     reading close to a more frequent one (the same misreading, record after record: "Võ Sỹ Hợ")
     counts for it."""
     filled = [v for v in values if v]
+    exact = Counter(filled)
     counts: dict[str, int] = {}
-    for value, n in sorted(Counter(filled).items(), key=lambda vn: (-vn[1], vn[0])):
-        same = next((c for c in counts if weighted_distance(value, c) <= tolerance(c)), None)
-        counts[same or value] = counts.get(same or value, 0) + n
-    return sorted(v for v, n in counts.items() if n >= MIN_COUNT and n >= MIN_SHARE * len(filled)
-                  and Counter(filled)[v] >= MIN_COUNT)
+    for value, n in sorted(exact.items(), key=lambda vn: (-vn[1], vn[0])):
+        same = next((c for c in counts if weighted_distance(value, c) <= tolerance(c)), value)
+        counts[same] = counts.get(same, 0) + n
+    return sorted(v for v, n in counts.items()
+                  if exact[v] >= MIN_COUNT and n >= MIN_SHARE * len(filled))
 
 
 def closest_signer(raw: str, signers: Sequence[str]) -> str | None:
@@ -70,7 +71,8 @@ def closest_signer(raw: str, signers: Sequence[str]) -> str | None:
 
 def infer_signers(pages: Sequence[Page]) -> dict[str, int]:
     """Read the signature fields of one book's pages as its signers; returns
-    ``{"book_signer": fields changed}``."""
+    ``{"book_signer": fields changed}``, or ``{}`` when none changed (as
+    :func:`~ocr.draft.sequence.infer_from_sequence`)."""
     by_key: dict[str, list[Field]] = {}
     for page in pages:
         keys = _signature_keys(page.template_id)
@@ -92,7 +94,7 @@ def infer_signers(pages: Sequence[Page]) -> dict[str, int]:
                 if not _inferred(fld):
                     fld.flags.append(Flag(code=BOOK_SIGNER, message="read as one of the officers who sign this book"))
                 changed += 1
-    return {BOOK_SIGNER: changed}
+    return {BOOK_SIGNER: changed} if changed else {}
 
 
 def _inferred(fld: Field) -> bool:

@@ -260,13 +260,12 @@ def _readings(parts: list[_Part], start: int) -> tuple[list[_Part], _Reading]:
 MAX_UNIT_WORDS = 4  # words in one unit's name, its kind word included ("Thị trấn Phong Điền")
 
 
-def _listed(parts: list[_Part]) -> tuple[int, int]:
-    """How many parts are administrative units (written without a kind or with a unit's kind),
-    and how many of those the units list holds."""
+def _listed(parts: list[_Part]) -> int:
+    """How many parts are administrative units (written without a kind or with a unit's kind)
+    that the units list holds."""
     idx = _index()
     admin = [p for p in parts if p.kind is None or p.kind in ADMIN_KINDS]
-    held = sum(1 for p in admin if p.text.lower() in idx.spelling or any(p.name in lv for lv in idx.by_name))
-    return len(admin), held
+    return sum(1 for p in admin if p.text.lower() in idx.spelling or any(p.name in lv for lv in idx.by_name))
 
 
 def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Part], _Reading, bool] | None:
@@ -369,8 +368,9 @@ def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
             break
     parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
     flags, confident = [], True
-    admin, held = _listed(parts)
-    if len(rest.split()) > held + 1:  # more words than listed units: some may be units unseparated
+    held = _listed(parts)
+    # more words than listed units, and a level left that no listed unit fills: cutting may find more
+    if held < 3 - start and len(rest.split()) > held + 1:
         again = _resegment(rest, start, home)
         if again is not None and again[1].found > held:
             parts, reading, fixed = again
