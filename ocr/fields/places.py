@@ -4,13 +4,15 @@
 Đan Phượng" -> "Trạm y tế Xã Tân Lập, Huyện Đan Phượng". A unit written without its kind gets
 it from the pre-2025 administrative units (``ocr.lexicon.admin_units``) only when its name, read
 inside the units written after it, fits a single kind; otherwise it is kept as written. Listed
-names are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
+names that nest are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
 
 Units written (or read) without commas between them are told apart by the list: "Xóm 3 Minh Đài
 Tân Sơn Phú Thọ" -> "Xóm 3, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ" when two or more units
 nest. A unit the list does not hold, under one it does, becomes the unambiguously closest listed
 unit there ("Minh Đắc" under "Tân Sơn" -> "Minh Đài"), flagged and not confident: a reading error
-is likelier than an unlisted unit, but an officer must see it.
+is likelier than an unlisted unit, but an officer must see it. So does a listed unit that cannot
+lie in the unit read above it ("Hà Mòn", a commune of Kon Tum, under "Thuận Thành" -> "Hà Mãn").
+Under the book's own district, its own commune is taken for a misreading a few letters further off.
 """
 
 from __future__ import annotations
@@ -281,6 +283,8 @@ def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Par
         written = [_parse_part(" ".join(words[a:b])) for a, b in zip(bounds, bounds[1:])]
         if any(p.kind and p.kind not in ADMIN_KINDS for p in written):
             continue  # a village is not a unit
+        if any(not p.name or p.name.lower().rstrip(".") in _KIND_WORDS for p in written):
+            continue  # a kind alone ("Thành phố") is not a unit's name
         village = [_parse_part(" ".join(words[:bounds[0]]))] if bounds[0] else []
         if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
             continue  # "Thôn" alone: the village's name was cut off into the units
@@ -319,43 +323,68 @@ def _held(part: _Part, level: int) -> bool:
     return part.text.lower() in idx.spelling if part.kind else part.name in idx.by_name[level]
 
 
+def _inside(part: _Part, level: int, parent: _Part) -> bool:
+    """Whether a listed unit may lie in the unit read above it (always, when that one is not listed)."""
+    if not _held(parent, level + 1):
+        return True
+    above = _options(level + 1, parent)
+    for full in _options(level, part):
+        if any(_fits(full, p, None) if level == 0 else _fits(None, full, p) for p in above):
+            return True
+    return False
+
+
 def _closest_units(units: list[_Part], level: int, home: AdminUnit | None = None) -> tuple[list[_Part], int, bool]:
-    """The units with each one the list does not hold replaced by the unambiguously closest
-    listed unit where it must lie: a child of the unit read above it (provinces: one holding the
-    district read below), or the book's own unit for the last one. Returns the units, how many
-    were replaced, and whether the last one is the book's own unit."""
+    """The units with each one the list does not hold, or that cannot lie in the unit read above
+    it, replaced by the closest listed unit where it must lie: the unambiguously closest child of
+    the unit read above (provinces: one holding the district read below), else the book's own
+    unit when the unit read above is the book's too (or none is read above) and it is close
+    enough. Returns the units, how many were replaced, and whether the last one is the book's own
+    unit."""
     idx, fixed, out = _index(), 0, list(units)
     for i in range(len(out) - 1, -1, -1):
         lv = level + i
-        if _held(out[i], lv):
+        parent = out[i + 1] if i + 1 < len(out) else None
+        if _held(out[i], lv) and (parent is None or _inside(out[i], lv, parent)):
             continue
-        own = _home_unit(home, lv) if i == len(out) - 1 else None
-        if own is not None:
-            pool = [own.name]
-        elif lv == 2:  # the provinces holding the district below
+        own = _home_unit(home, lv)
+        if own is not None and parent is not None:  # the book's unit, under the book's parent unit
+            above = _home_unit(home, lv + 1)
+            own = own if above is not None and parent.name == above.name else None
+        if lv == 2:  # the provinces holding the district below
             below = set(_options(1, out[i - 1])) if i > 0 and _held(out[i - 1], 1) else set()
             pool = sorted({split_kind(p)[1] for p, ds in idx.districts_of.items() if ds & below})
         else:
-            parent = out[i + 1] if i + 1 < len(out) else None
             fulls = _options(lv + 1, parent) if parent else []
             children = idx.districts_of if lv == 1 else idx.communes_of
             pool = sorted({split_kind(c)[1] for f in fulls for c in children.get(f, ())})
-        key = _closest_in(out[i].name, tuple(pool), own is not None)
+        key = _closest_in(out[i].name, tuple(pool), False, False)
         if key is not None:
-            out[i], fixed = (own if own is not None else _Part(out[i].kind, key)), fixed + 1
+            out[i], fixed = _Part(out[i].kind, key), fixed + 1
+        elif own is not None and _closest_in(out[i].name, (own.name,), True, parent is not None) is not None:
+            out[i], fixed = own, fixed + 1
     last = _home_unit(home, level + len(out) - 1)
     at_home = bool(out) and last is not None and out[-1].name == last.name and out[-1].kind in (None, last.kind)
     return out, fixed, at_home
 
 
+HOME_SLACK = 2.0  # under the book's parent unit, the book's unit misread syllable for syllable may be this far
+
+
 @lru_cache(maxsize=4096)
-def _closest_in(name: str, pool: tuple[str, ...], alone: bool) -> str | None:
+def _closest_in(name: str, pool: tuple[str, ...], home: bool, under_home: bool) -> str | None:
     """The listed name of ``pool`` that ``name`` is a misreading of: the unambiguously closest,
-    or for a pool of one (``alone``: the book's own unit) the one if close enough."""
+    or for the book's own unit (``home``, a pool of one) the one if close enough; more distance
+    is allowed when the unit read above it is the book's (``under_home``) and the syllables are
+    as many (a unit must not swallow its neighbour's words)."""
     match = closest(name, pool) if pool else None
-    if match is not None and (match.unambiguous or (alone and match.distance <= tolerance(match.key))):
-        return match.key
-    return None
+    if match is None:
+        return None
+    if home:
+        same = len(name.split()) == len(match.key.split())
+        slack = HOME_SLACK if under_home and same else 1.0
+        return match.key if match.distance <= slack * tolerance(match.key) else None
+    return match.key if match.unambiguous else None
 
 
 def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
@@ -372,7 +401,7 @@ def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
     # more words than listed units, and a level left that no listed unit fills: cutting may find more
     if held < 3 - start and len(rest.split()) > held + 1:
         again = _resegment(rest, start, home)
-        if again is not None and again[1].found > held:
+        if again is not None and again[1].found > min(held, reading.found):
             parts, reading, fixed = again
             flags.append(normalized_flag("units told apart by the list of administrative units"))
             if fixed:

@@ -398,3 +398,37 @@ def test_the_books_own_unit_reads_a_place_that_names_no_unit_above_it(raw, value
 
 def test_a_listed_unit_is_not_taken_for_the_books_own():
     assert normalize("place", "Thôn 2, Minh Đức", unit=_HOME).value == "Thôn 2, Xã Minh Đức"
+
+
+_WARD = AdminUnit(province="Tỉnh Bắc Ninh", district="Thị xã Thuận Thành", commune="Phường Hà Mãn")
+
+
+@pytest.mark.parametrize("raw, value", [
+    # "Hà Mòn" is a commune of Kon Tum, not of Thuận Thành: read as the Thuận Thành ward it is closest to
+    ("Khu 27, Hà Mòn, Thuận Thành", "Khu 27, Phường Hà Mãn, Thị xã Thuận Thành"),
+    ("Tổ 7, Hà Mòn Thuận Thành Bắc Ninh", "Tổ 7, Phường Hà Mãn, Thị xã Thuận Thành, Tỉnh Bắc Ninh"),
+])
+def test_a_listed_unit_that_cannot_lie_in_the_unit_above_it_is_read_as_that_units_closest(raw, value):
+    for unit in (None, _WARD):
+        result = normalize("place", raw, unit=unit)
+        assert result.value == value and not result.confident
+        assert any("closest listed unit" in f.message for f in result.flags)
+
+
+def test_under_the_books_district_its_commune_may_be_misread_by_more():
+    raw = "Tổ dân phố 34, Hà Hòn, Thuận Thành"  # two letters off "Hà Mãn": too far for any ward
+    assert normalize("place", raw).value == "Tổ dân phố 34, Hà Hòn, Thị xã Thuận Thành"
+    result = normalize("place", raw, unit=_WARD)
+    assert result.value == "Tổ dân phố 34, Phường Hà Mãn, Thị xã Thuận Thành" and not result.confident
+
+
+def test_the_books_unit_does_not_beat_a_closer_listed_unit():
+    # "Thạnh Sơn" is a diacritic off Thanh Sơn, a district of Phú Thọ; the book is of Tân Sơn
+    result = normalize("place", "Thôn Đông, Yên Lương Thạnh Sơn, Phú Thọ", unit=_HOME)
+    assert result.value == "Thôn Đông, Xã Yên Lương, Huyện Thanh Sơn, Tỉnh Phú Thọ"
+
+
+@pytest.mark.parametrize("raw", ["Thôn Trung, Xã Đông Nam, Thành phố Thanh Hóa", "Nhà riêng"])
+def test_a_unit_kind_or_a_phrase_is_never_read_as_the_books_unit(raw):
+    home = AdminUnit(province="Tỉnh Thanh Hóa", district="Thành phố Thanh Hóa", commune="Xã Đông Nam")
+    assert normalize("place", raw, unit=home).value == raw
