@@ -22,6 +22,8 @@ UNIT_ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "Quận": ("Q.", "q."), "Thị xã": ("TX.", "tx."), "Thành phố": ("TP.", "tp."), "Tỉnh": ("T.", "t."),
     "Tổ dân phố": ("TDP", "tdp"), "Khu phố": ("KP.", "kp."),
 }
+# Births and deaths at home: written instead of an address.
+HOME_PLACES: tuple[str, ...] = ("Tại nhà", "Tại nhà riêng", "Tại gia đình", "Nhà riêng", "Tại nhà ở")
 # Health facilities: (level, raw variants, normalized); level = the unit written after it.
 FACILITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("commune", ("Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT"), "Trạm y tế"),

@@ -12,7 +12,7 @@ nest. A unit the list does not hold, under one it does, becomes the unambiguousl
 unit there ("Minh Đắc" under "Tân Sơn" -> "Minh Đài"), flagged and not confident: a reading error
 is likelier than an unlisted unit, but an officer must see it. So does a listed unit that cannot
 lie in the unit read above it ("Hà Mòn", a commune of Kon Tum, under "Thuận Thành" -> "Hà Mãn").
-Under the book's own district, its own commune is taken for a misreading a few letters further off.
+The book's own unit is taken for a misreading a few letters further off than another unit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from ocr.fields.cleaning import normalized_flag, unknown_flag
 from ocr.fields.fuzzy import closest, tolerance
-from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
+from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, HOME_PLACES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
 from ocr.fields.result import Normalized
 from ocr.lexicon.admin_units import admin_units, split_kind
 from ocr.schema import AdminUnit
@@ -358,38 +358,42 @@ def _closest_units(units: list[_Part], level: int, home: AdminUnit | None = None
             fulls = _options(lv + 1, parent) if parent else []
             children = idx.districts_of if lv == 1 else idx.communes_of
             pool = sorted({split_kind(c)[1] for f in fulls for c in children.get(f, ())})
-        key = _closest_in(out[i].name, tuple(pool), False, False)
+        key = _closest_in(out[i].name, tuple(pool), False)
         if key is not None:
             out[i], fixed = _Part(out[i].kind, key), fixed + 1
-        elif own is not None and _closest_in(out[i].name, (own.name,), True, parent is not None) is not None:
+        elif own is not None and _closest_in(out[i].name, (own.name,), True) is not None:
             out[i], fixed = own, fixed + 1
     last = _home_unit(home, level + len(out) - 1)
     at_home = bool(out) and last is not None and out[-1].name == last.name and out[-1].kind in (None, last.kind)
     return out, fixed, at_home
 
 
-HOME_SLACK = 2.0  # under the book's parent unit, the book's unit misread syllable for syllable may be this far
+HOME_SLACK = 2.0  # the book's own unit, misread syllable for syllable, may be this many times further
 
 
 @lru_cache(maxsize=4096)
-def _closest_in(name: str, pool: tuple[str, ...], home: bool, under_home: bool) -> str | None:
+def _closest_in(name: str, pool: tuple[str, ...], home: bool) -> str | None:
     """The listed name of ``pool`` that ``name`` is a misreading of: the unambiguously closest,
-    or for the book's own unit (``home``, a pool of one) the one if close enough; more distance
-    is allowed when the unit read above it is the book's (``under_home``) and the syllables are
-    as many (a unit must not swallow its neighbour's words)."""
+    or for the book's own unit (``home``, a pool of one) the one if close enough, allowing more
+    when the syllables are as many (a unit must not swallow its neighbour's words)."""
     match = closest(name, pool) if pool else None
     if match is None:
         return None
     if home:
-        same = len(name.split()) == len(match.key.split())
-        slack = HOME_SLACK if under_home and same else 1.0
+        slack = HOME_SLACK if len(name.split()) == len(match.key.split()) else 1.0
         return match.key if match.distance <= slack * tolerance(match.key) else None
     return match.key if match.unambiguous else None
 
 
 def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
     """A place (cleaned, not empty) with unit kinds and facility names spelled out; ``home`` is
-    the book's unit (a misread unit may be read as it)."""
+    the book's unit (a misread unit may be read as it). A misread of a phrase for home ("Tại nhà
+    6") is read as that phrase, not confidently."""
+    home_place = _closest_in(text, HOME_PLACES, False) if not _held(_Part(None, text), 0) else None
+    if home_place is not None:
+        if home_place == text:
+            return Normalized(text, (), True)
+        return Normalized(home_place, (normalized_flag("read as the closest phrase for a home"),), False)
     prefix, start, rest = "", 0, text
     for raw, norm, level in _FACILITY_PREFIXES:
         if text.lower() == raw.lower() or text.lower().startswith(raw.lower() + " "):
@@ -397,11 +401,11 @@ def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
             break
     parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
     flags, confident = [], True
-    held = _listed(parts)
-    # more words than listed units, and a level left that no listed unit fills: cutting may find more
+    held = min(_listed(parts), reading.found)  # listed units that nest
+    # more words than those units, and a level left that none fills: cutting may find more
     if held < 3 - start and len(rest.split()) > held + 1:
         again = _resegment(rest, start, home)
-        if again is not None and again[1].found > min(held, reading.found):
+        if again is not None and again[1].found > held:
             parts, reading, fixed = again
             flags.append(normalized_flag("units told apart by the list of administrative units"))
             if fixed:

@@ -26,6 +26,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
+from ocr.fields.place_words import HOME_PLACES
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.text import TONE_MARKS, nfc
 
@@ -199,7 +200,7 @@ _VILLAGE_ABBREVIATIONS = ("KP", "KP.", "Kp.", "TDP", "Tdp")  # may be glued to t
 _HOUSE = ("Số", "Số nhà", "SN")
 # What precedes a place of birth or a residence (see training/synth/phrases.py).
 _PLACE_PREFIXES = (
-    "Tại nhà", "Tại gia đình", "Nhà riêng", "Tại", "Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT",
+    *HOME_PLACES, "Tại", "Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT",
     "Trạm xá", "Bệnh viện", "BV", "Trung tâm y tế", "TTYT", "Bệnh viện đa khoa", "BVĐK",
     "BV đa khoa", "Nhà hộ sinh", "NHS", "Ủy ban nhân dân", "UBND",
 )

@@ -387,6 +387,7 @@ _HOME = AdminUnit(province="Tỉnh Phú Thọ", district="Huyện Tân Sơn", co
 
 @pytest.mark.parametrize("raw, value, confident", [
     ("Minh Đá", "Xã Minh Đài", False),                      # the book's commune, misread
+    ("Minh Bố", "Xã Minh Đài", False),                      # two letters off, syllable for syllable
     ("Thôn 9 Minh Đối", "Thôn 9, Xã Minh Đài", False),
     ("Thôn Hòa Bình Minh Đài", "Thôn Hòa Bình, Xã Minh Đài", True),  # no comma, the book's commune
 ])
@@ -407,6 +408,7 @@ _WARD = AdminUnit(province="Tỉnh Bắc Ninh", district="Thị xã Thuận Thà
     # "Hà Mòn" is a commune of Kon Tum, not of Thuận Thành: read as the Thuận Thành ward it is closest to
     ("Khu 27, Hà Mòn, Thuận Thành", "Khu 27, Phường Hà Mãn, Thị xã Thuận Thành"),
     ("Tổ 7, Hà Mòn Thuận Thành Bắc Ninh", "Tổ 7, Phường Hà Mãn, Thị xã Thuận Thành, Tỉnh Bắc Ninh"),
+    ("Tổ 10, Hà Mòn, Thuận Thành, Bắc Ninh", "Tổ 10, Phường Hà Mãn, Thị xã Thuận Thành, Tỉnh Bắc Ninh"),  # all listed
 ])
 def test_a_listed_unit_that_cannot_lie_in_the_unit_above_it_is_read_as_that_units_closest(raw, value):
     for unit in (None, _WARD):
@@ -415,7 +417,7 @@ def test_a_listed_unit_that_cannot_lie_in_the_unit_above_it_is_read_as_that_unit
         assert any("closest listed unit" in f.message for f in result.flags)
 
 
-def test_under_the_books_district_its_commune_may_be_misread_by_more():
+def test_the_books_own_commune_may_be_misread_by_more_than_another():
     raw = "Tổ dân phố 34, Hà Hòn, Thuận Thành"  # two letters off "Hà Mãn": too far for any ward
     assert normalize("place", raw).value == "Tổ dân phố 34, Hà Hòn, Thị xã Thuận Thành"
     result = normalize("place", raw, unit=_WARD)
@@ -432,3 +434,15 @@ def test_the_books_unit_does_not_beat_a_closer_listed_unit():
 def test_a_unit_kind_or_a_phrase_is_never_read_as_the_books_unit(raw):
     home = AdminUnit(province="Tỉnh Thanh Hóa", district="Thành phố Thanh Hóa", commune="Xã Đông Nam")
     assert normalize("place", raw, unit=home).value == raw
+
+
+@pytest.mark.parametrize("raw, value", [("Tại nhà 6", "Tại nhà ở"), ("Tại gia Kinh", "Tại gia đình"),
+                                        ("Nhà riêg", "Nhà riêng")])
+def test_a_misread_phrase_for_a_home_is_read_as_that_phrase_not_confidently(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and not result.confident and codes(result) == ["normalized"]
+
+
+@pytest.mark.parametrize("raw", ["Tại nhà", "Tại nhà ở", "Tại gia đình", "Hà Nội", "Tại nhà số 5 Lê Lợi"])
+def test_phrases_for_a_home_and_places_near_them_are_kept(raw):
+    assert normalize("place", raw).value == raw

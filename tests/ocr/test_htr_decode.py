@@ -227,7 +227,7 @@ def test_place_grammar():
     c = constraint_for("place")
     for ok in ("Xã Tân Lập, Huyện Đan Phượng, Tỉnh Hà Tây", "X. Tân Lập, H. Đan Phượng", "Thôn 4, xã Tân Lập",
                "P.5, Q.3, TP Hồ Chí Minh", "Số 12/3 Hàng Bạc", "Trạm y tế xã Tân Lập", "Tân Lập - Đan Phượng - Hà Nội",
-               "Ấp Tân Hòa, Xã Long Thạnh", "Tại nhà", "Thôn Đông, x. Tân Lập, h. Đan Phượng, T. Hà Tây"):
+               "Ấp Tân Hòa, Xã Long Thạnh", "Tại nhà", "Tại nhà ở", "Tại nhà riêng", "Thôn Đông, x. Tân Lập, h. Đan Phượng, T. Hà Tây"):
         assert accepts(c, ok), ok
     for bad in ("", "xyz", "Tân Lập,, Đan Phượng", "Xã", "Xã Tân Lập,"):
         assert not accepts(c, bad), bad

@@ -6,7 +6,7 @@ value of a free-text field is the text as written.
 
 from __future__ import annotations
 
-from ocr.fields.place_words import FACILITIES  # noqa: F401  (re-exported: the normalizer reads them too)
+from ocr.fields.place_words import FACILITIES, HOME_PLACES  # noqa: F401  (re-exported: the normalizer reads them too)
 
 # Causes of death by age band (upper bound of the band in years, phrases).
 DEATH_CAUSES: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -23,7 +23,7 @@ DEATH_CAUSES: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 
 # Where people died, besides hospitals and addresses.
-HOME_DEATH = ("Tại nhà", "Tại nhà riêng", "Tại gia đình", "Nhà riêng", "Tại nhà ở")
+HOME_DEATH = HOME_PLACES
 HOME_BIRTH = ("Tại nhà", "Tại gia đình", "Nhà riêng")
 
 # The signer's title: (normalized, raw variants; "{unit}" is the commune's kind in lower case).
