@@ -18,7 +18,8 @@ changes a value, and returns how many flags of each code the book holds after ch
 
 Running it twice adds nothing new. Messages hold no personal data. Drafting runs
 :func:`ocr.draft.inference.infer_book` first: it sets the values the whole book pins down (flags
-``inferred_number``, ``inferred_year``, ``book_signer``), which the checks then read as values.
+``inferred_number``, ``inferred_year``, ``book_signer``, ``book_village``), which the checks then
+read as values.
 """
 
 from __future__ import annotations

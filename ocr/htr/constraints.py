@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
 from ocr.fields.place_words import HOME_PLACES
+from ocr.htr.name_prior import name_log_prior
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.text import TONE_MARKS, nfc
 
@@ -153,7 +154,7 @@ def name_constraint() -> Automaton:
     forms = spellings({s for s in syl if not s.endswith("'")} | {s.upper() for s in syl}, cases=False)
     glued = {s for s in syl if s.endswith("'")}
     token = seq(opt(words(sorted(glued | {s.upper() for s in glued}))), words(sorted(forms)))
-    return Automaton(rep(token, 2, 5, sep=" "), "name")
+    return Automaton(rep(token, 2, 5, sep=" "), "name", prior=name_log_prior)
 
 
 # Words of numbers in dates written out ("ngày mồng năm tháng giêng năm một nghìn chín trăm ...").

@@ -286,6 +286,9 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
                        top_k=max(top_k, 1), prune=prune)
     if not hyps:
         return replace(greedy_decode(lp[None], charset)[0], constraint_met=False)
+    prior = getattr(constraint, "prior", None)
+    if prior is not None:  # readings ranked by log-probability plus the constraint's log-prior
+        hyps = sorted(hyps, key=lambda h: h.score + prior(h.text), reverse=True)
     probs = char_probs(lp, hyps[0].labels)
     return LineResult(
         text=hyps[0].text, char_probs=tuple(probs.tolist()),

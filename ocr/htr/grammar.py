@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,8 +186,9 @@ class Automaton:
     States are ints; ``start()``, ``allowed(state)``, ``step(state, char)`` (None: not allowed)
     and ``can_end(state)`` make it a ``Constraint``. Thread-safe."""
 
-    def __init__(self, grammar: Node, name: str = "grammar") -> None:
+    def __init__(self, grammar: Node, name: str = "grammar", prior: Callable[[str], float] | None = None) -> None:
         self.name = name
+        self.prior = prior  # log-prior of an accepted text, added to its score when readings are ranked
         self._nfa = _NFA()
         start, end = self._nfa.build(grammar)
         self._init(self._nfa, frozenset([start]), frozenset([end]))
@@ -264,7 +265,7 @@ class Automaton:
             after = {t for e in nfa.edges if " " in e for t in e[" "]}
             before = {s for s, e in enumerate(nfa.edges) if " " in e}
             frag = Automaton.__new__(Automaton)
-            frag.name = f"{self.name} (fragment)"
+            frag.name, frag.prior = f"{self.name} (fragment)", None  # a piece of a text has no prior
             frag._init(nfa, self._sets[self._start] | after, self._finals | before)
             self._fragment = frag
         return self._fragment

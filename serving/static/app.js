@@ -7,7 +7,8 @@ const FLAG_VI = {low_confidence: "máy đọc không chắc", normalized: "đã 
   invalid_date: "ngày không hợp lệ", unknown_date: "không hiểu dạng ngày", date_order: "thứ tự ngày không hợp lý",
   required_empty: "trường bắt buộc đang trống", out_of_sequence: "số không theo thứ tự", number_gap: "số bị nhảy",
   duplicate_number: "số trùng", inferred_number: "số suy ra từ các số liền kề",
-  inferred_year: "năm đăng ký suy ra từ năm của sổ", book_signer: "đọc theo tên cán bộ ký sổ", struck_out: "có chữ bị gạch", overwritten: "viết đè", smudged: "bị nhòe"};
+  inferred_year: "năm đăng ký suy ra từ năm của sổ", book_signer: "đọc theo tên cán bộ ký sổ",
+  book_village: "đọc theo tên thôn, xóm hay gặp trong sổ", struck_out: "có chữ bị gạch", overwritten: "viết đè", smudged: "bị nhòe"};
 const flagText = (flags) => flags.map((f) => FLAG_VI[f.code] || (f.code.startsWith("unknown_") ? "không có trong danh mục" : f.code)).join("; ");
 const $ = (sel) => document.querySelector(sel);
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;

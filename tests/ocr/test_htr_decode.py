@@ -14,6 +14,7 @@ from ocr.htr.constraints import (
 )
 from ocr.htr.decode import beam_search, char_probs, decode_line, greedy_decode, line_confidence
 from ocr.htr.grammar import Automaton, rep, words
+from ocr.htr.name_prior import name_log_prior
 from ocr.templates import FieldType
 
 CS = default_charset()
@@ -265,3 +266,24 @@ def test_grammar_repetition_bounds():
         False, True, True, False, False, False]
     b = Automaton(rep("x", 0, None, sep=","))
     assert [accepts(b, t) for t in ("", "x", "x,x,x", ",x", "x,")] == [True, True, True, False, False]
+
+
+def test_a_constraints_prior_ranks_readings_the_strokes_barely_tell_apart():
+    # "Dùng" is read a little likelier than "Dũng"; as a given name "Dũng" is far more common
+    lp = frames_for("Nguyễn Văn Dùng", p=0.5, second={12: "ũ"})
+    plain = Automaton(words(["Nguyễn Văn Dùng", "Nguyễn Văn Dũng"]), "two names")
+    assert decode_line(lp, CS, beam_width=8, constraint=plain).text == "Nguyễn Văn Dùng"
+    with_prior = Automaton(words(["Nguyễn Văn Dùng", "Nguyễn Văn Dũng"]), "two names", prior=name_log_prior)
+    result = decode_line(lp, CS, beam_width=8, constraint=with_prior)
+    assert result.text == "Nguyễn Văn Dũng" and result.alternatives[0].text == "Nguyễn Văn Dũng"
+    # a clear reading is not overruled by the prior
+    clear = frames_for("Nguyễn Văn Dùng", p=0.95, second={12: "ũ"})
+    assert decode_line(clear, CS, beam_width=8, constraint=with_prior).text == "Nguyễn Văn Dùng"
+    assert constraint_for("name").prior is name_log_prior and constraint_for("name", fragment=True).prior is None
+
+
+def test_the_name_prior_favours_common_names_and_positions():
+    assert name_log_prior("Nguyễn Văn Dũng") > name_log_prior("Nguyễn Văn Dùng")
+    assert name_log_prior("Lê Thị Yến") > name_log_prior("Lê Thị Yên")
+    assert name_log_prior("Nguyễn Văn An") > name_log_prior("An Văn Nguyễn")  # a surname goes first
+    assert name_log_prior("NGUYỄN VĂN DŨNG") == name_log_prior("Nguyễn Văn Dũng")
