@@ -267,7 +267,7 @@ def _listed(parts: list[_Part]) -> int:
     that the units list holds."""
     idx = _index()
     admin = [p for p in parts if p.kind is None or p.kind in ADMIN_KINDS]
-    return sum(1 for p in admin if p.text.lower() in idx.spelling or any(p.name in lv for lv in idx.by_name))
+    return sum(1 for p in admin if (p.text.lower() in idx.spelling if p.kind else any(p.name in lv for lv in idx.by_name)))
 
 
 def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Part], _Reading, bool] | None:
@@ -288,10 +288,15 @@ def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Par
         village = [_parse_part(" ".join(words[:bounds[0]]))] if bounds[0] else []
         if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
             continue  # "Thôn" alone: the village's name was cut off into the units
+        short = [words[a].endswith(".") and len(words[a]) <= 3 for a in bounds[:-1]]  # "X.", "h.", "TX."
         for level in range(start, 4 - len(written)):
-            if any(KIND_LEVEL.get(p.kind) not in (None, level + i) for i, p in enumerate(written) if p.kind):
-                continue  # a unit whose kind says another level ("Xã" read as a district)
-            units, fixed, at_home = _closest_units(written, level, home)
+            wrong = [i for i, p in enumerate(written) if p.kind and KIND_LEVEL.get(p.kind) not in (None, level + i)]
+            if any(not short[i] for i in wrong):
+                continue  # a unit whose kind, written out, says another level ("Xã" read as a district)
+            # an abbreviated kind that says another level was misread ("X. Nghệ An" for "T. Nghệ An")
+            units, fixed, at_home = _closest_units(
+                [_Part(None, p.name) if i in wrong else p for i, p in enumerate(written)], level, home)
+            fixed += len(wrong)
             reading = _read(units, level, None)
             key = (reading.found, -fixed)
             sure = at_home or (reading.found >= 2 and reading.found > fixed)

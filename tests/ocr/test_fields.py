@@ -446,3 +446,17 @@ def test_a_misread_phrase_for_a_home_is_read_as_that_phrase_not_confidently(raw,
 @pytest.mark.parametrize("raw", ["Tại nhà", "Tại nhà ở", "Tại gia đình", "Hà Nội", "Tại nhà số 5 Lê Lợi"])
 def test_phrases_for_a_home_and_places_near_them_are_kept(raw):
     assert normalize("place", raw).value == raw
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Xã Nghĩa Khánh, Huyện Nghĩa Đàn, X. Nghệ An", "Xã Nghĩa Khánh, Huyện Nghĩa Đàn, Tỉnh Nghệ An"),
+    ("Thôn Quyết Tiến, x. Phú Lai h. Yên Thuỷ, H. Hòa Bình",
+     "Thôn Quyết Tiến, Xã Phú Lai, Huyện Yên Thủy, Tỉnh Hòa Bình"),
+])
+def test_an_abbreviated_kind_that_says_another_level_is_read_as_misread_not_confidently(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and not result.confident
+
+
+def test_a_kind_written_out_is_never_taken_for_a_misread_one():
+    assert normalize("place", "Xã Nghĩa Khánh, Huyện Nghĩa Đàn, Xã Nghệ An").value.endswith("Xã Nghệ An")
