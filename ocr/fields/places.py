@@ -390,6 +390,12 @@ def _closest_in(name: str, pool: tuple[str, ...], home: bool) -> str | None:
     return match.key if match.unambiguous else None
 
 
+def _stray(piece: str) -> bool:
+    """A part of one or two letters that is no unit, no number and no kind: a stray mark read."""
+    return (len(piece) <= 2 and piece.isalpha() and piece.lower() not in _KIND_WORDS
+            and not any(piece in level for level in _index().by_name))
+
+
 def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
     """A place (cleaned, not empty) with unit kinds and facility names spelled out; ``home`` is
     the book's unit (a misread unit may be read as it). A misread of a phrase for home ("Tại nhà
@@ -404,8 +410,12 @@ def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
         if text.lower() == raw.lower() or text.lower().startswith(raw.lower() + " "):
             prefix, start, rest = norm, level, text[len(raw):].strip()
             break
-    parts, reading = _readings([_parse_part(p) for p in _split(rest)] if rest else [], start)
+    pieces = _split(rest) if rest else []
     flags, confident = [], True
+    if len(pieces) > 1 and _stray(pieces[0]):  # "A, Xã Minh Đài": a mark read as a letter or two
+        pieces, rest, confident = pieces[1:], ", ".join(pieces[1:]), False
+        flags.append(normalized_flag("a stray letter or two before the place left out"))
+    parts, reading = _readings([_parse_part(p) for p in pieces], start)
     held = min(_listed(parts), reading.found)  # listed units that nest
     # more words than those units, and a level left that none fills: cutting may find more
     if held < 3 - start and len(rest.split()) > held + 1:

@@ -460,3 +460,16 @@ def test_an_abbreviated_kind_that_says_another_level_is_read_as_misread_not_conf
 
 def test_a_kind_written_out_is_never_taken_for_a_misread_one():
     assert normalize("place", "Xã Nghĩa Khánh, Huyện Nghĩa Đàn, Xã Nghệ An").value.endswith("Xã Nghệ An")
+
+
+@pytest.mark.parametrize("raw, value", [("A, Xã Minh Đài, Huyện Tân Sơn", "Xã Minh Đài, Huyện Tân Sơn"),
+                                        ("Xá, Minh Đài, Tân Sơn", "Xã Minh Đài, Huyện Tân Sơn")])
+def test_a_stray_letter_or_two_before_a_place_is_left_out_not_confidently(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and not result.confident
+    assert any("stray" in f.message for f in result.flags)
+
+
+@pytest.mark.parametrize("raw", ["Ấp I, Xã Trà Bình", "Hồ, Thuận Thành", "A"])
+def test_short_parts_that_are_units_or_names_or_the_whole_place_are_kept(raw):
+    assert "stray" not in " ".join(f.message for f in normalize("place", raw).flags)
