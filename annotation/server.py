@@ -79,7 +79,8 @@ def start(data_dir: Path, *, port: int | None = None, binary: Path | None = None
                           f"or point {LS_BIN_ENV} at a label-studio executable")
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    token, password = secrets.token_hex(20), secrets.token_urlsafe(12)
+    # hex, never a leading "-" that label-studio's argument parser would take for an option
+    token, password = secrets.token_hex(20), secrets.token_hex(12)
     env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir), "LATEST_VERSION_CHECK": "false",
            "COLLECT_ANALYTICS": "false", "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"}
     log = data_dir / "label-studio.log"
