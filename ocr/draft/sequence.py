@@ -29,18 +29,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ocr.checks import BookRecord, book_records, date_span, one_book, record_number, rising_records
+from ocr.draft.inferred import set_inferred
 from ocr.fields import normalize
-from ocr.schema import Field, FieldStatus, Flag, Page
+from ocr.schema import Field, FieldStatus, Page
 
 NUMBER_KEY, REGISTRATION_KEY = "so", "ngayDangKy"
 INFERRED_NUMBER, INFERRED_YEAR = "inferred_number", "inferred_year"
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _set(fld: Field, value: str, code: str, message: str) -> None:
-    fld.value = value
-    if not any(f.code == code and f.message == message for f in fld.flags):
-        fld.flags.append(Flag(code=code, message=message))
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -52,7 +47,7 @@ def _fill_number(rec: BookRecord, n: int, low: int, high: int) -> bool:
     value = normalize("number", str(n)).value
     if fld.value == value or any(f.code == INFERRED_NUMBER for f in fld.flags):
         return False
-    _set(fld, value, INFERRED_NUMBER, f"number inferred from its neighbours {low} and {high}")
+    set_inferred(fld, value, INFERRED_NUMBER, f"number inferred from its neighbours {low} and {high}")
     for _, part in rec.parts:
         if any(f is fld for f in part.fields):
             part.number = value
@@ -128,7 +123,7 @@ def _infer_years(records: list[BookRecord], year: int) -> int:
             continue
         if (before is None or before <= day) and (after is None or day <= after):
             old = spans[i][0].year
-            _set(fld, day.isoformat(), INFERRED_YEAR,
+            set_inferred(fld, day.isoformat(), INFERRED_YEAR,
                  f"year {old} read; the book's year {year} fits between the neighbouring registration dates")
             spans[i] = (day, day)
             before = day

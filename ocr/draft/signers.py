@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ocr.draft.inferred import has_flag, set_inferred
 from ocr.fields.fuzzy import DIACRITIC_COST, tolerance, weighted_distance
-from ocr.schema import Field, Flag, Page
+from ocr.schema import Field, Page
 from ocr.templates import LedgerTemplate, TemplateError, load_template
 
 BOOK_SIGNER = "book_signer"
@@ -82,7 +83,7 @@ def infer_signers(pages: Sequence[Page]) -> dict[str, int]:
                     by_key.setdefault(fld.key, []).append(fld)
     changed = 0
     for fields in by_key.values():
-        signers = book_signers([f.value for f in fields if not _inferred(f)])
+        signers = book_signers([f.value for f in fields if not has_flag(f, BOOK_SIGNER)])
         if not signers:
             continue
         for fld in fields:
@@ -90,12 +91,7 @@ def infer_signers(pages: Sequence[Page]) -> dict[str, int]:
                 continue
             name = closest_signer(fld.raw_text, signers)
             if name is not None:
-                fld.value = name
-                if not _inferred(fld):
-                    fld.flags.append(Flag(code=BOOK_SIGNER, message="read as one of the officers who sign this book"))
+                set_inferred(fld, name, BOOK_SIGNER, "read as one of the officers who sign this book")
                 changed += 1
     return {BOOK_SIGNER: changed} if changed else {}
 
-
-def _inferred(fld: Field) -> bool:
-    return any(f.code == BOOK_SIGNER for f in fld.flags)

@@ -22,9 +22,10 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ocr.draft.inferred import has_flag, set_inferred
 from ocr.fields.fuzzy import closest, tolerance, weighted_distance
 from ocr.fields.place_words import ADMIN_KINDS, UNIT_KINDS
-from ocr.schema import Field, Flag, Page
+from ocr.schema import Field, Page
 from ocr.templates import TemplateError, load_template
 
 BOOK_VILLAGE = "book_village"
@@ -84,7 +85,7 @@ def infer_villages(pages: Sequence[Page]) -> dict[str, int]:
                 village = village_of(fld.value, unit.commune) if fld.key in keys and fld.value else None
                 if village is not None:
                     found.append((fld, village))
-    villages = book_villages([v for f, v in found if not _inferred(f)])
+    villages = book_villages([v for f, v in found if not has_flag(f, BOOK_VILLAGE)])
     changed = 0
     for fld, village in found:
         if village in villages:
@@ -92,13 +93,8 @@ def infer_villages(pages: Sequence[Page]) -> dict[str, int]:
         better = closest_village(village, villages)
         if better is None:
             continue
-        old = " ".join(village)
-        fld.value = " ".join(better) + fld.value[len(old):]
-        if not _inferred(fld):
-            fld.flags.append(Flag(code=BOOK_VILLAGE, message="village read as one this book names often"))
+        value = " ".join(better) + fld.value[len(" ".join(village)):]
+        set_inferred(fld, value, BOOK_VILLAGE, "village read as one this book names often")
         changed += 1
     return {BOOK_VILLAGE: changed} if changed else {}
 
-
-def _inferred(fld: Field) -> bool:
-    return any(f.code == BOOK_VILLAGE for f in fld.flags)
