@@ -263,11 +263,12 @@ MAX_UNIT_WORDS = 4  # words in one unit's name, its kind word included ("Thị t
 
 
 def _listed(parts: list[_Part]) -> int:
-    """How many parts are administrative units (written without a kind or with a unit's kind)
-    that the units list holds."""
+    """How many parts are administrative units that the units list holds: as written (kind and
+    name) when a kind is written, by name at any level otherwise."""
     idx = _index()
     admin = [p for p in parts if p.kind is None or p.kind in ADMIN_KINDS]
-    return sum(1 for p in admin if (p.text.lower() in idx.spelling if p.kind else any(p.name in lv for lv in idx.by_name)))
+    return sum(1 for p in admin
+               if (p.text.lower() in idx.spelling if p.kind else any(p.name in lv for lv in idx.by_name)))
 
 
 def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Part], _Reading, bool] | None:

@@ -27,8 +27,8 @@ from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
 from ocr.fields.place_words import HOME_PLACES
-from ocr.htr.name_prior import name_log_prior
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
+from ocr.htr.name_prior import name_log_prior
 from ocr.text import TONE_MARKS, nfc
 
 State = Hashable

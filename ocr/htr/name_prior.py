@@ -15,6 +15,8 @@ import math
 from collections import Counter
 from functools import lru_cache
 
+from ocr.fields.names import name_case
+
 FLOOR = 1e-4  # probability of a syllable the lexicon does not hold at that position
 WEIGHT = 0.5  # log-prior weight against the recognizer's log-probability
 
@@ -47,8 +49,8 @@ def _tables() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
 
 
 def name_log_prior(text: str) -> float:
-    """The weighted log-prior of a name read in name case ("Nguyễn Văn Dũng")."""
-    words = [w[:1].upper() + w[1:].lower() for w in text.split()]
+    """The weighted log-prior of a name, read in any case ("NGUYỄN VĂN DŨNG" as "Nguyễn Văn Dũng")."""
+    words = name_case(text).split()
     floor = math.log(FLOOR)
     if len(words) < 2:
         return WEIGHT * 2 * floor
