@@ -89,6 +89,23 @@ def synth_lines_command(config_path: Path, count: int, seed: int, out: Path) -> 
     click.echo(f"wrote {write_synth_lines(load_config(config_path).data, count, seed, out)}")
 
 
+@train.command("lm")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/htr-lm.arpa.gz"),
+              show_default=True)
+@click.option("--seed", type=int, default=None, help="overrides seed")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="config override, repeatable")
+def train_lm_command(config_path: Path, out: Path, seed: int | None, overrides: tuple[str, ...]) -> None:
+    """Build the recognizer's character language model (gzip ARPA) for beam search."""
+    from training.htr.lm import build_lm, load_lm_config
+
+    try:
+        cfg = load_lm_config(config_path, overrides, seed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config/--set") from None
+    build_lm(cfg, out, log=click.echo)
+
+
 @click.group()
 def export() -> None:
     """Export trained models."""

@@ -14,6 +14,10 @@ import numpy as np
 from ocr.htr.constraints import constraint_for
 
 DEFAULT_BEAM = 8
+# Field types read with the language model: free text. Measured on the first 120 evaluation pages:
+# text fields 3 better, 0 worse; adding places 49 better and 37 worse (insertions between units);
+# adding names 54 better and 57 worse (the name prior already ranks names).
+LM_FIELD_TYPES = frozenset({"text"})
 READERS = ("ours", "tesseract")
 
 
@@ -45,13 +49,16 @@ class LineReader(Protocol):
 
 
 class OurReader:
-    """``ocr.htr.recognizer.Recognizer`` with each line constrained by its field's type."""
+    """``ocr.htr.recognizer.Recognizer`` with each line constrained by its field's type, and the
+    shipped character language model (if any) in the beam search of the field types in
+    :data:`LM_FIELD_TYPES`."""
 
     def __init__(self, model: Path | None = None, threads: int | None = None, beam_width: int = DEFAULT_BEAM,
                  batch_size: int = 32) -> None:
+        from ocr.htr.lm import load_lm
         from ocr.htr.recognizer import Recognizer
 
-        self.recognizer = Recognizer(model, threads=threads, batch_size=batch_size)
+        self.recognizer = Recognizer(model, threads=threads, batch_size=batch_size, lm=load_lm())
         self.beam_width = beam_width
         self.models = dict(self.recognizer.provenance)
 
@@ -60,7 +67,8 @@ class OurReader:
             return []
         constraints = [constraint_for(j.field_type, fragment=j.fragment) for j in jobs]
         results = self.recognizer.recognize([j.image for j in jobs], constraints=constraints,
-                                            beam_width=self.beam_width)
+                                            beam_width=self.beam_width,
+                                            use_lm=[j.field_type in LM_FIELD_TYPES for j in jobs])
         return [Reading(r.text, float(r.confidence), tuple(float(p) for p in r.char_probs)) for r in results]
 
 

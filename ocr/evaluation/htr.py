@@ -99,16 +99,21 @@ def load_line(path: Path) -> np.ndarray:
 
 
 def load_recognizer(model_path: Path | None = None, threads: int | None = None,
-                    batch_size: int = 32) -> LineRecognizer:
+                    batch_size: int = 32, lm: str | Path | None = "default",
+                    lm_weight: float | None = None) -> LineRecognizer:
     """``ocr.htr.recognizer.Recognizer`` (default model: ``models/htr.onnx`` or
-    ``$HOTICH_MODEL_DIR``), or :class:`RecognizerUnavailable` saying why it cannot be loaded."""
+    ``$HOTICH_MODEL_DIR``) with the language model ``lm`` ("default": the shipped one if there is
+    one; None: none), or :class:`RecognizerUnavailable` saying why it cannot be loaded."""
     try:
+        from ocr.htr.lm import LM_WEIGHT, load_lm
         from ocr.htr.recognizer import Recognizer
     except ImportError as exc:
         raise RecognizerUnavailable(f"the ONNX recognizer cannot be imported ({exc})") from exc
     try:
-        return Recognizer(model_path=model_path, threads=threads, batch_size=batch_size)
-    except Exception as exc:  # ModelError, and onnxruntime's own exception types
+        language = load_lm(None if lm == "default" else lm) if lm is not None else None
+        return Recognizer(model_path=model_path, threads=threads, batch_size=batch_size, lm=language,
+                          lm_weight=LM_WEIGHT if lm_weight is None else lm_weight)
+    except Exception as exc:  # ModelError, LMError, and onnxruntime's own exception types
         raise RecognizerUnavailable(str(exc)) from exc
 
 

@@ -27,9 +27,15 @@ import numpy as np
 
 from ocr.htr.charset import BLANK, Charset
 from ocr.htr.constraints import Constraint
+from ocr.htr.lm import LM_WEIGHT, CharLM
 from ocr.text import nfc
 
 NEG_INF = float("-inf")
+# With a language model: prefixes this far (in log-probability) below the best are dropped, and
+# characters less likely than LM_PRUNE are not tried. Chosen on the 200 real dev lines (CER 3.25 %
+# against 3.20 % with 10 and 1e-3, in 45 % of the time).
+LM_MARGIN = 6.0
+LM_PRUNE = 1e-2
 
 
 @dataclass(frozen=True)
@@ -161,73 +167,102 @@ def _view(constraint: Constraint, charset: Charset) -> _ConstraintView:
 
 
 def _candidates(lp: np.ndarray, prune: float, max_candidates: int) -> list[list[int]]:
-    """Per frame, the non-blank classes worth extending with: probability >= ``prune``, at most
-    ``max_candidates`` of them, most likely first."""
+    """Per frame, the non-blank classes worth extending with: probability >= ``prune`` in class
+    order, or the ``max_candidates`` most likely first when more pass."""
     scores = lp[:, 1:]
-    ok = scores >= math.log(prune)
-    out: list[list[int]] = [[] for _ in range(len(lp))]
-    for t in np.flatnonzero(ok.any(1)):
-        idx = np.flatnonzero(ok[t])
-        if idx.size > max_candidates:
-            idx = idx[np.argsort(-scores[t, idx], kind="stable")[:max_candidates]]
-        out[t] = (idx + 1).tolist()
+    frames, classes = np.nonzero(scores >= math.log(prune))
+    bounds = np.searchsorted(frames, np.arange(len(lp) + 1)).tolist()
+    labels = (classes + 1).tolist()
+    out = [labels[bounds[t]:bounds[t + 1]] for t in range(len(lp))]
+    for t in np.flatnonzero(np.diff(bounds) > max_candidates).tolist():
+        idx = np.asarray(out[t]) - 1
+        out[t] = (idx[np.argsort(-scores[t, idx], kind="stable")[:max_candidates]] + 1).tolist()
     return out
 
 
 def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
                 constraint: Constraint | None = None, top_k: int | None = None,
-                prune: float = 1e-3, max_candidates: int = 16) -> list[Hypothesis]:
+                prune: float = 1e-3, max_candidates: int = 16,
+                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT, margin: float = LM_MARGIN
+                ) -> list[Hypothesis]:
     """CTC prefix beam search over one line (T, C) of log-probabilities.
 
     Keeps ``beam_width`` prefixes, each with the log-probability of its alignments ending in a
     blank and in a character. Only characters of probability >= ``prune`` (at most
     ``max_candidates`` per frame) extend a prefix, and with a ``constraint`` only those it allows.
-    Returns up to ``top_k`` (default ``beam_width``) readings, best first; with a constraint, only
-    readings it accepts as whole lines (possibly none)."""
+    With a language model ``lm``, a prefix is ranked by its log-probability plus ``lm_weight``
+    times the LM's log-probability of its text (and, at the end, of the line's end), prefixes
+    more than ``margin`` below the best are dropped and ``prune`` is at least :data:`LM_PRUNE`. Returns up to ``top_k`` (default
+    ``beam_width``) readings, best first, scored that way; with a constraint, only readings it
+    accepts as whole lines (possibly none)."""
     if beam_width < 1:
         raise ValueError(f"beam_width must be >= 1, not {beam_width}")
-    lp = _check(logprobs, charset, 2).astype(np.float64)
-    rows = lp.tolist()
-    cands = _candidates(lp, prune, max_candidates)
+    lp = _check(logprobs, charset, 2)
+    cands = _candidates(lp, max(prune, LM_PRUNE) if lm is not None else prune, max_candidates)
+    # Work on the columns of the classes that ever pass (blank first): prefixes hold column
+    # numbers, and only those columns are turned into Python floats.
+    cols = [BLANK] + sorted({c for frame in cands for c in frame})
+    col_of = {label: j for j, label in enumerate(cols)}
+    rows = lp[:, cols].astype(np.float64).tolist()
+    frame_cols = [[col_of[c] for c in frame] for frame in cands]
+    chars = ("",) + charset.chars
+    col_chars = [chars[label] for label in cols]
     view = _view(constraint, charset) if constraint is not None else None
     start = constraint.start() if constraint is not None else None
-    # prefix -> [log p(ends in blank), log p(ends in a character), constraint state]
-    beams: dict[tuple[int, ...], list] = {(): [0.0, NEG_INF, start]}
-    for row, frame_cands in zip(rows, cands):
-        blank = row[BLANK]
+    # prefix (columns) -> [log p(ends in blank), log p(ends in a character), constraint state,
+    #                      LM state, weighted LM log-probability of the prefix]
+    beams: dict[tuple[int, ...], list] = {(): [0.0, NEG_INF, start, lm.start() if lm else None, 0.0]}
+    for row, frame_cands in zip(rows, frame_cols):
+        blank = row[0]
         if not frame_cands:  # only blank (or nothing) is likely: prefixes stay as they are
             for prefix, b in beams.items():
                 b[0], b[1] = _logadd(b[0], b[1]) + blank, (b[1] + row[prefix[-1]]) if prefix else NEG_INF
             continue
         nxt: dict[tuple[int, ...], list] = {}
-        for prefix, (pb, pnb, state) in beams.items():
+        for prefix, (pb, pnb, state, lm_state, lm_score) in beams.items():
             total = _logadd(pb, pnb)
             last = prefix[-1] if prefix else -1
             same = nxt.get(prefix)
             stay_b, stay_nb = total + blank, (pnb + row[last]) if prefix else NEG_INF
             if same is None:
-                nxt[prefix] = [stay_b, stay_nb, state]
+                nxt[prefix] = [stay_b, stay_nb, state, lm_state, lm_score]
             else:
                 same[0], same[1] = _logadd(same[0], stay_b), _logadd(same[1], stay_nb)
             allowed = view.allowed(state) if view is not None else None
             for c in frame_cands:
-                if allowed is not None and c not in allowed:
+                if allowed is not None and cols[c] not in allowed:
                     continue
                 score = (pb if c == last else total) + row[c]
                 ext = prefix + (c,)
                 entry = nxt.get(ext)
                 if entry is None:
-                    nxt[ext] = [NEG_INF, score, view.step(state, c) if view is not None else None]
+                    step = view.step(state, cols[c]) if view is not None else None
+                    if lm is None:
+                        nxt[ext] = [NEG_INF, score, step, None, 0.0]
+                    else:
+                        char_lp, next_state = lm.step(lm_state, col_chars[c])
+                        nxt[ext] = [NEG_INF, score, step, next_state, lm_score + lm_weight * char_lp]
                 else:
                     entry[1] = _logadd(entry[1], score)
-        if len(nxt) > beam_width:
+        if lm is not None and len(nxt) > 1:
+            scored = [(_logadd(b[0], b[1]) + b[4], p) for p, b in nxt.items()]
+            floor = max(scored)[0] - margin
+            scored = [sp for sp in scored if sp[0] >= floor]
+            if len(scored) > beam_width:
+                scored = heapq.nlargest(beam_width, scored)
+            nxt = {p: nxt[p] for _, p in scored}
+        elif len(nxt) > beam_width:
             nxt = dict(heapq.nlargest(beam_width, nxt.items(), key=lambda kv: _logadd(kv[1][0], kv[1][1])))
         beams = nxt
-    ranked = sorted(beams.items(), key=lambda kv: _logadd(kv[1][0], kv[1][1]), reverse=True)
+
+    def final(b: list) -> float:
+        end = lm_weight * lm.end_logprob(b[3]) if lm is not None else 0.0
+        return _logadd(b[0], b[1]) + b[4] + end
+
+    ranked = sorted(beams.items(), key=lambda kv: final(kv[1]), reverse=True)
     if constraint is not None:
         ranked = [kv for kv in ranked if constraint.can_end(kv[1][2])]
-    chars = ("",) + charset.chars
-    return [Hypothesis(p, nfc("".join(chars[i] for i in p)), _logadd(b[0], b[1]))
+    return [Hypothesis(tuple(cols[j] for j in p), nfc("".join(col_chars[j] for j in p)), final(b))
             for p, b in ranked[: top_k or beam_width]]
 
 
@@ -275,7 +310,8 @@ def char_probs(logprobs: np.ndarray, labels: Sequence[int]) -> np.ndarray:
 
 
 def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
-                constraint: Constraint | None = None, top_k: int = 5, prune: float = 1e-3) -> LineResult:
+                constraint: Constraint | None = None, top_k: int = 5, prune: float = 1e-3,
+                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT) -> LineResult:
     """One line (T, C): greedy when ``beam_width`` is 1 and there is no constraint, else beam
     search. When the constraint allows nothing readable, the greedy reading is returned with
     ``constraint_met=False``."""
@@ -283,7 +319,7 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
     if beam_width == 1 and constraint is None:
         return greedy_decode(lp[None], charset)[0]
     hyps = beam_search(lp, charset, beam_width=beam_width, constraint=constraint,
-                       top_k=max(top_k, 1), prune=prune)
+                       top_k=max(top_k, 1), prune=prune, lm=lm, lm_weight=lm_weight)
     if not hyps:
         return replace(greedy_decode(lp[None], charset)[0], constraint_met=False)
     prior = getattr(constraint, "prior", None)

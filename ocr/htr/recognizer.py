@@ -3,12 +3,15 @@
 Loads the bundle once; preprocesses every line first (a bad image is an error naming its index,
 before any inference), runs the lines in batches of similar width (sorted, so that little padding
 is computed) and returns the results in input order. Lines without a constraint are decoded
-greedily when ``beam_width`` is 1; the others by beam search.
+greedily when ``beam_width`` is 1; the others by beam search, and lines without a constraint with
+the character language model when there is one (:mod:`ocr.htr.lm`). The next batch runs in
+onnxruntime (which releases the GIL) while the current one is decoded.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -17,6 +20,7 @@ from ocr.htr.bundle import ModelBundle, ModelError, load_bundle
 from ocr.htr.charset import Charset
 from ocr.htr.constraints import Constraint
 from ocr.htr.decode import Alternative, LineResult, decode_line, greedy_decode
+from ocr.htr.lm import LM_WEIGHT, CharLM
 from ocr.htr.preprocess import InputSpec, batch_lines, resize_line
 
 __all__ = ["Alternative", "LineResult", "ModelError", "Recognizer"]
@@ -26,11 +30,13 @@ class Recognizer:
     """A loaded recognizer model (see :mod:`ocr.htr.bundle` for the bundle contract)."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, lm: CharLM | None = None, lm_weight: float = LM_WEIGHT) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, not {batch_size}")
         self.bundle: ModelBundle = load_bundle(model_path, threads=threads)
         self.batch_size = batch_size
+        self.lm = lm
+        self.lm_weight = lm_weight
 
     @property
     def charset(self) -> Charset:
@@ -42,8 +48,11 @@ class Recognizer:
 
     @property
     def provenance(self) -> dict[str, str]:
-        """``{model id: sha256}`` for ``Provenance.models``."""
-        return self.bundle.provenance
+        """``{model id: sha256}`` for ``Provenance.models`` (the language model's too, if any)."""
+        models = dict(self.bundle.provenance)
+        if self.lm is not None:
+            models[self.lm.model_id] = self.lm.sha256
+        return models
 
     def _prepare(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
         lines = []
@@ -58,18 +67,28 @@ class Recognizer:
                 raise ValueError(f"line image {i}: {exc}") from exc
         return lines
 
+    def _run(self, lines: list[np.ndarray], idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        batch, widths = batch_lines([lines[i] for i in idx], self.spec)
+        lp = self.bundle.run(batch)
+        steps = self.spec.steps(batch.shape[3])
+        if lp.shape[:2] != (len(idx), steps):
+            raise ModelError(f"{self.bundle.path}: a batch {batch.shape} gave output {lp.shape}, "
+                             f"expected ({len(idx)}, {steps}, C)")
+        return idx, lp, np.array([self.spec.steps(int(w)) for w in widths], np.int64)
+
     def _batches(self, lines: list[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """(input indices, log-probabilities (B, T, C), valid steps) per batch of similar width."""
+        """(input indices, log-probabilities (B, T, C), valid steps) per batch of similar width;
+        the next batch is computed while the caller works on this one."""
         order = np.argsort([ln.shape[1] for ln in lines], kind="stable")
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo: lo + self.batch_size]
-            batch, widths = batch_lines([lines[i] for i in idx], self.spec)
-            lp = self.bundle.run(batch)
-            steps = self.spec.steps(batch.shape[3])
-            if lp.shape[:2] != (len(idx), steps):
-                raise ModelError(f"{self.bundle.path}: a batch {batch.shape} gave output {lp.shape}, "
-                                 f"expected ({len(idx)}, {steps}, C)")
-            yield idx, lp, np.array([self.spec.steps(int(w)) for w in widths], np.int64)
+        groups = [order[lo: lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
+        if not groups:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="htr-onnx") as pool:
+            pending = pool.submit(self._run, lines, groups[0])
+            for nxt in groups[1:]:
+                done, pending = pending.result(), pool.submit(self._run, lines, nxt)
+                yield done
+            yield pending.result()
 
     def logprobs(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each line's log-probabilities (T_i, C), T_i its own steps (padding cut off)."""
@@ -82,12 +101,16 @@ class Recognizer:
 
     def recognize(self, images: Sequence[np.ndarray], *,
                   constraints: Sequence[Constraint | None] | None = None, beam_width: int = 1,
-                  top_k: int = 5, prune: float = 1e-3) -> list[LineResult]:
+                  top_k: int = 5, prune: float = 1e-3, use_lm: Sequence[bool] | None = None) -> list[LineResult]:
         """Read line images (HxW grey, HxWx3 RGB or HxWx4 RGBA, uint8), one result per image in
         input order. ``constraints`` (one per image, None for free text) restrict those lines'
-        beam search; with ``beam_width`` 1, lines without a constraint are read greedily."""
+        beam search; with ``beam_width`` 1, lines without a constraint are read greedily. The
+        language model (if any, weighted by ``lm_weight``) joins the beam search of the lines
+        ``use_lm`` marks (default: those without a constraint)."""
         if constraints is not None and len(constraints) != len(images):
             raise ValueError(f"{len(constraints)} constraints for {len(images)} line images")
+        if use_lm is not None and len(use_lm) != len(images):
+            raise ValueError(f"{len(use_lm)} use_lm flags for {len(images)} line images")
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, not {beam_width}")
         lines = self._prepare(images)
@@ -100,6 +123,8 @@ class Recognizer:
                     results[idx[k]] = r
             for k, c in enumerate(todo):
                 if results[idx[k]] is None:
+                    with_lm = (c is None) if use_lm is None else use_lm[idx[k]]
                     results[idx[k]] = decode_line(lp[k, : lengths[k]], self.charset, beam_width=beam_width,
-                                                  constraint=c, top_k=top_k, prune=prune)
+                                                  constraint=c, top_k=top_k, prune=prune,
+                                                  lm=self.lm if with_lm else None, lm_weight=self.lm_weight)
         return results  # type: ignore[return-value]

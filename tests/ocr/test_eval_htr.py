@@ -153,3 +153,20 @@ def test_evaluation_imports_no_torch() -> None:
     code = ("import sys, ocr.metrics, ocr.evaluation.cli; "
             "bad = [m for m in ('torch', 'training') if m in sys.modules]; sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_language_model_choice_is_reported(labels: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ocr.htr.recognizer", reason="ocr.htr.recognizer is not present")
+    from ocr.htr.lm import default_lm_path
+
+    model = ink_model(tmp_path / "tiny.onnx")
+    base = ["--labels", str(labels), "--model", str(model), "--json", "--threads", "1"]
+    plain = json.loads(run(*base, "--lm", "none").stdout)
+    assert (plain["beam"], plain["lm"], plain["lm_sha256"]) == (1, None, None)
+    result = run(*base)
+    assert result.exit_code == 0, result.output
+    with_lm = json.loads(result.stdout)
+    assert (with_lm["beam"], with_lm["lm"], with_lm["lm_weight"]) == (8, str(default_lm_path()), 0.2)
+    assert with_lm["cer"] == pytest.approx(0.25) and len(with_lm["lm_sha256"]) == 64
+    missing = run(*base, "--lm", str(tmp_path / "nope.arpa.gz"))
+    assert missing.exit_code == 1 and "nope.arpa.gz" in missing.output and "hotich train lm" in missing.output

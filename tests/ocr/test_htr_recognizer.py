@@ -214,6 +214,22 @@ def test_constraints_per_line(rec):
         rec.recognize([leaning, leaning], constraints=[None])
 
 
+def test_language_model_joins_the_lines_it_is_asked_to(model):
+    from ocr.htr.lm import load_lm
+
+    lm = load_lm()
+    assert lm is not None, "models/htr-lm.arpa.gz is missing"
+    with_lm = Recognizer(model, threads=1, lm=lm, lm_weight=1.0)
+    leaning = render("Kinb", lean={3: ("h", 18)})  # "b" most likely (0.96), "h" second
+    free, plain, greedy = (with_lm.recognize([leaning], beam_width=4)[0],
+                           with_lm.recognize([leaning], beam_width=4, use_lm=[False])[0],
+                           with_lm.recognize([leaning])[0])
+    assert (free.text, plain.text, greedy.text) == ("Kinh", "Kinb", "Kinb")
+    assert with_lm.provenance[lm.model_id] == lm.sha256 and len(with_lm.provenance) == 2
+    with pytest.raises(ValueError, match="1 use_lm flags for 2 line images"):
+        with_lm.recognize([leaning, leaning], beam_width=4, use_lm=[True])
+
+
 def test_empty_input(rec):
     assert rec.recognize([]) == []
 

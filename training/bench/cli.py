@@ -28,7 +28,8 @@ def bench() -> None:
               help="CPU threads each system may use (processes for Tesseract).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def htr(labels: Path, model: Path | None, limit: int | None, threads: int, as_json: bool) -> None:
-    """Our line recognizer, Tesseract (vie, --psm 7) and PP-OCRv6 (rapidocr, recognition only).
+    """Our line recognizer (greedy, and beam search with the language model), Tesseract (vie,
+    --psm 7) and PP-OCRv6 (rapidocr, recognition only).
 
     Each system reads the same lines; a system whose tool is missing is reported with how to
     install it. Example:

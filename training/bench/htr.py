@@ -19,26 +19,38 @@ from training.bench.baselines import NotInstalled, RapidOcrLines, TesseractLines
 OK = "ok"
 
 
-def _ours(model: Path | None, threads: int, batch_size: int) -> tuple[LineRecognizer, str]:
+LM_BEAM = 8
+
+
+def _ours(model: Path | None, threads: int, batch_size: int, with_lm: bool
+          ) -> tuple[LineRecognizer, str, int]:
     try:
-        recognizer = load_recognizer(model, threads, batch_size)
+        recognizer = load_recognizer(model, threads, batch_size, lm="default" if with_lm else None)
     except RecognizerUnavailable as exc:
         raise NotInstalled(f"not available: {exc}") from None
     path, sha256 = model_identity(recognizer, model)
-    return recognizer, f"{path}, sha256 {sha256[:12] if sha256 else '?'}"
+    detail = f"{path}, sha256 {sha256[:12] if sha256 else '?'}"
+    if not with_lm:
+        return recognizer, detail + ", greedy", 1
+    language = getattr(recognizer, "lm", None)
+    if language is None:
+        raise NotInstalled("no language model: build models/htr-lm.arpa.gz with `hotich train lm`")
+    return recognizer, f"{detail}, beam {LM_BEAM} + {language.model_id}", LM_BEAM
 
 
 def systems(model: Path | None, threads: int, batch_size: int
-            ) -> list[tuple[str, Callable[[], tuple[LineRecognizer, str]]]]:
-    """(name, loader) of each system; a loader raises NotInstalled when its tool is missing."""
+            ) -> list[tuple[str, Callable[[], tuple[LineRecognizer, str, int]]]]:
+    """(name, loader) of each system; a loader gives (system, description, beam width) or raises
+    NotInstalled when its tool is missing."""
 
-    def baseline(cls: type) -> Callable[[], tuple[LineRecognizer, str]]:
-        def load() -> tuple[LineRecognizer, str]:
+    def baseline(cls: type) -> Callable[[], tuple[LineRecognizer, str, int]]:
+        def load() -> tuple[LineRecognizer, str, int]:
             system = cls(threads=threads)
-            return system, system.description
+            return system, system.description, 1
         return load
 
-    return [("hotich", lambda: _ours(model, threads, batch_size)),
+    return [("hotich", lambda: _ours(model, threads, batch_size, False)),
+            ("hotich+lm", lambda: _ours(model, threads, batch_size, True)),
             ("tesseract-vie", baseline(TesseractLines)),
             ("ppocr-rapidocr", baseline(RapidOcrLines))]
 
@@ -53,10 +65,10 @@ def bench_htr(labels: Path, model: Path | None = None, limit: int | None = None,
         if only is not None and name not in only:
             continue
         try:
-            recognizer, detail = load()
+            recognizer, detail, beam = load()
         except NotInstalled as exc:
             results.append({"system": name, "status": str(exc), "detail": ""})
             continue
-        scores = evaluate_htr(rows, recognizer, source=str(labels))
+        scores = evaluate_htr(rows, recognizer, beam_width=beam, source=str(labels))
         results.append({"system": name, "status": OK, "detail": detail, **scores})
     return results
