@@ -88,3 +88,44 @@ def correct_tokens(tokens: list[str]) -> tuple[list[str], list[str]] | None:
         out.append(word)
         fixes.append(f"{t} -> {word}")
     return out, fixes
+
+
+def _unit_words(digit: int, tail: bool = False) -> list[str]:
+    """The words of one digit; ``tail``: as the last word after "mươi"/"mười" (mốt, tư, lăm, nhăm)."""
+    table = _TAIL_UNITS if tail else UNITS
+    return [w for w, v in table.items() if v == digit]
+
+
+def _tail_spellings(n: int, after_hundreds: bool) -> list[list[str]]:
+    """Token lists for 0-99 as :func:`_tail` reads them."""
+    if n == 0:
+        return [[]]
+    if n < 10:
+        return [[z, u] for z in ZERO_TENS for u in _unit_words(n)] if after_hundreds else [[u] for u in _unit_words(n)]
+    tens, unit = divmod(n, 10)
+    heads = [["mười"]] if tens == 1 else [[t, "mươi"] for t in _unit_words(tens)]
+    if unit == 0:
+        return heads
+    units = [u for u in _unit_words(unit, tail=True) if not (tens == 1 and u == "mốt")]
+    return [h + [u] for h in heads for u in units]
+
+
+def spellings(n: int) -> set[str]:
+    """Every way of writing ``n`` (0-9999) in words that :func:`parse_number` reads as ``n``:
+    nghìn/ngàn, linh/lẻ, bảy/bẩy, mốt, tư, lăm/nhăm, "hai nghìn (không trăm) lẻ một"."""
+    if not 0 <= n <= 9999:
+        raise ValueError(f"{n} is not in 0..9999")
+    thousands, rest = divmod(n, 1000)
+    hundreds, tail = divmod(rest, 100)
+    below: list[list[str]]
+    if rest >= 100:
+        below = [[h, "trăm"] + t for h in _unit_words(hundreds) for t in _tail_spellings(tail, True)]
+    elif thousands:
+        below = _tail_spellings(rest, True)
+        if rest:
+            below += [["không", "trăm"] + t for t in _tail_spellings(rest, True)]
+    else:
+        below = _tail_spellings(rest, False) if rest else [["không"]]
+    if not thousands:
+        return {" ".join(b) for b in below}
+    return {" ".join([u, k] + b) for u in _unit_words(thousands) if u != "không" for k in THOUSAND for b in below}

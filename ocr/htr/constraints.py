@@ -26,6 +26,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
+from ocr.fields import number_words
+from ocr.fields.number_words import DAY_PREFIXES, MONTH_NAMES
 from ocr.fields.place_words import HOME_PLACES
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.htr.name_prior import name_log_prior
@@ -157,11 +159,10 @@ def name_constraint() -> Automaton:
     return Automaton(rep(token, 2, 5, sep=" "), "name", prior=name_log_prior)
 
 
-# Words of numbers in dates written out ("ngày mồng năm tháng giêng năm một nghìn chín trăm ...").
-NUMBER_WORDS = (
-    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "bẩy", "tám", "chín", "mười", "mươi",
-    "mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "trăm", "nghìn", "ngàn", "mồng", "mùng", "giêng", "chạp",
-)
+# Dates written out ("ngày mồng năm tháng giêng năm một nghìn chín trăm ...") are read as a valid
+# day (1-31, "mồng"/"mùng" before 1-10), month (1-12, giêng, chạp, tư) and year in these years,
+# each in any of its spellings: a misread number word cannot make "năm hai ngàn không tám lẻ một".
+WORD_YEARS = (1850, 2031)
 
 
 def _date_grammar() -> Node:
@@ -172,12 +173,20 @@ def _date_grammar() -> Node:
     numeric = alt(*(seq(day, sep, month, sep, year) for sep in "/-."), seq(month, "/", year4))
     long = seq(words(["ngày ", "Ngày "]), day, " tháng ", month, " năm ", year)
     year_only = seq(opt(words(["năm ", "Năm "])), year4)
-    number = rep(words(NUMBER_WORDS), 1, None, sep=" ")
+    day_words = alt(seq(opt(words([f"{p} " for p in DAY_PREFIXES])), _spelled(range(1, 11))),
+                    _spelled(range(11, 32)))
+    month_words = alt(_spelled(range(1, 13)), words(MONTH_NAMES))
+    year_words = _spelled(range(*WORD_YEARS))
     in_words = alt(
-        seq(words(["ngày ", "Ngày "]), number, " tháng ", number, " năm ", number),
-        seq(words(["năm ", "Năm "]), number),
+        seq(words(["ngày ", "Ngày "]), day_words, " tháng ", month_words, " năm ", year_words),
+        seq(words(["năm ", "Năm "]), year_words),
     )
     return alt(numeric, long, year_only, in_words)
+
+
+def _spelled(numbers: Iterable[int]) -> Words:
+    """Every spelling in words of these numbers (:func:`ocr.fields.number_words.spellings`)."""
+    return words(sorted({s for n in numbers for s in number_words.spellings(n)}))
 
 
 @lru_cache(maxsize=1)

@@ -190,7 +190,13 @@ DATES_OK = [
     "Năm một nghìn chín trăm sáu mươi lăm",
 ]
 DATES_BAD = ["", "abc", "32/1/1998", "12/13/1998", "12/3/199", "12//1998", "12/3-1998", "ngày ngày",
-             "ngày 12", "Ngày mười hai tháng ba", "12 3 1998", "1998a", "năm"]
+             "ngày 12", "Ngày mười hai tháng ba", "12 3 1998", "1998a", "năm",
+             # number words that are no number, no day, no month or no year of a ledger
+             "Ngày mồng ba tháng một năm hai ngàn không tám lẻ một",
+             "Ngày hai mươi chín tháng một tám một ngàn chín trăm chín mươi ba",
+             "Ngày hai trăm bảy tháng mươi một năm hai ngàn", "Ngày ba mươi hai tháng ba năm hai nghìn",
+             "Ngày mồng hai mươi tháng một năm hai ngàn", "Ngày mười tháng mười ba năm hai nghìn",
+             "Năm ba nghìn", "Năm hai mươi"]
 
 
 @pytest.mark.parametrize("text", DATES_OK)
@@ -208,6 +214,16 @@ def test_date_fragments_for_multiline_fields():
     for line in ("Ngày mười hai tháng ba năm", "tháng ba năm một nghìn chín trăm"):
         assert accepts(frag, line) and not accepts(constraint_for("date_words"), line)
     assert not accepts(frag, "nghìn chín trăm xyz")
+
+
+def test_a_misread_number_word_in_a_date_becomes_the_valid_one():
+    # "hai mươi bảy" (27) leaning to "hai mười bảy", which is no number: the grammar reads 27
+    text = "Ngày hai mươi bảy tháng mười một năm hai ngàn"
+    i = text.index("mươi") + 2
+    lp = frames_for(text, p=0.4, second={i: "ờ"})
+    assert decode_line(lp, CS, beam_width=8).text == text[:i] + "ờ" + text[i + 1:]
+    read = decode_line(lp, CS, beam_width=8, constraint=constraint_for("date_words"))
+    assert read.text == text and read.constraint_met is True
 
 
 def test_number_grammar():

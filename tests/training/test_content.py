@@ -403,3 +403,21 @@ def test_books_name_units_as_in_their_year():
     assert as_of(bac_kan, 1996).province.full == "Tỉnh Bắc Thái"
     assert as_of(bac_kan, 1997).province.full == "Tỉnh Bắc Kạn"
     assert commune_of(bac_kan.as_dict()) == bac_kan
+
+
+def test_every_date_the_generator_writes_in_words_fits_the_date_grammar() -> None:
+    import itertools
+
+    from ocr.htr.constraints import accepts, constraint_for
+
+    grammar = constraint_for("date_words")
+    styles = [D.WordStyle(thousand=t, zero_tens=z, hundreds_in_2000s=h, four=f, five=v, day_prefix=d, january=j, capital=c)
+              for t, z, h, f, v, d, j, c in itertools.product(("nghìn", "ngàn"), ("linh", "lẻ"), (True, False),
+                                                              ("tư", "bốn"), ("lăm", "nhăm"), ("mồng", "mùng", ""),
+                                                              ("một", "giêng"), (True, False))]
+    day = dt.date(1900, 1, 1)
+    for i in range(0, 40000, 7):  # 1900-2009, every weekday in turn, every style in turn
+        d = day + dt.timedelta(days=i)
+        style = styles[i % len(styles)]
+        assert accepts(grammar, D.date_in_words(d, style)), D.date_in_words(d, style)
+        assert accepts(grammar, D.year_in_words(d.year, style)), D.year_in_words(d.year, style)
