@@ -32,9 +32,9 @@ from ocr.text import nfc
 
 NEG_INF = float("-inf")
 # With a language model: prefixes this far (in log-probability) below the best are dropped, and
-# characters less likely than LM_PRUNE are not tried. Chosen on the 200 real dev lines (CER 3.25 %
-# against 3.20 % with 10 and 1e-3, in 45 % of the time).
-LM_MARGIN = 6.0
+# characters less likely than LM_PRUNE are not tried. Chosen on the 200 real dev lines: CER 3.26 %
+# against 3.20 % with a margin of 10 and no pruning, in a third of the time.
+LM_MARGIN = 4.0
 LM_PRUNE = 1e-2
 
 
@@ -212,6 +212,7 @@ def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
     # prefix (columns) -> [log p(ends in blank), log p(ends in a character), constraint state,
     #                      LM state, weighted LM log-probability of the prefix]
     beams: dict[tuple[int, ...], list] = {(): [0.0, NEG_INF, start, lm.start() if lm else None, 0.0]}
+    log1p, exp = math.log1p, math.exp
     for row, frame_cands in zip(rows, frame_cols):
         blank = row[0]
         if not frame_cands:  # only blank (or nothing) is likely: prefixes stay as they are
@@ -220,7 +221,11 @@ def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
             continue
         nxt: dict[tuple[int, ...], list] = {}
         for prefix, (pb, pnb, state, lm_state, lm_score) in beams.items():
-            total = _logadd(pb, pnb)
+            # _logadd(pb, pnb), inline: this is the search's most frequent operation
+            if pnb == NEG_INF or pb == NEG_INF:
+                total = pb if pnb == NEG_INF else pnb
+            else:
+                total = pb + log1p(exp(pnb - pb)) if pb >= pnb else pnb + log1p(exp(pb - pnb))
             last = prefix[-1] if prefix else -1
             same = nxt.get(prefix)
             stay_b, stay_nb = total + blank, (pnb + row[last]) if prefix else NEG_INF
@@ -245,12 +250,14 @@ def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
                 else:
                     entry[1] = _logadd(entry[1], score)
         if lm is not None and len(nxt) > 1:
-            scored = [(_logadd(b[0], b[1]) + b[4], p) for p, b in nxt.items()]
-            floor = max(scored)[0] - margin
-            scored = [sp for sp in scored if sp[0] >= floor]
-            if len(scored) > beam_width:
-                scored = heapq.nlargest(beam_width, scored)
-            nxt = {p: nxt[p] for _, p in scored}
+            # the margin on the larger of a prefix's two log-probabilities (within log 2 of their
+            # sum, and cheaper), the beam width on their sum
+            floor = max(max(b[0], b[1]) + b[4] for b in nxt.values()) - margin
+            kept = [(p, b) for p, b in nxt.items() if max(b[0], b[1]) + b[4] >= floor]
+            if len(kept) > beam_width:
+                kept = heapq.nlargest(beam_width, kept, key=lambda kv: _logadd(kv[1][0], kv[1][1]) + kv[1][4])
+            if len(kept) < len(nxt):
+                nxt = dict(kept)
         elif len(nxt) > beam_width:
             nxt = dict(heapq.nlargest(beam_width, nxt.items(), key=lambda kv: _logadd(kv[1][0], kv[1][1])))
         beams = nxt

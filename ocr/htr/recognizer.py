@@ -5,7 +5,9 @@ before any inference), runs the lines in batches of similar width (sorted, so th
 is computed) and returns the results in input order. Lines without a constraint are decoded
 greedily when ``beam_width`` is 1; the others by beam search, and lines without a constraint with
 the character language model when there is one (:mod:`ocr.htr.lm`). The next batch runs in
-onnxruntime (which releases the GIL) while the current one is decoded.
+onnxruntime (which releases the GIL) while the current one is decoded; when many lines need the
+language model, their (pure Python) search runs after inference on every core
+(:mod:`ocr.htr.parallel`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ocr.htr.charset import Charset
 from ocr.htr.constraints import Constraint
 from ocr.htr.decode import Alternative, LineResult, decode_line, greedy_decode
 from ocr.htr.lm import LM_WEIGHT, CharLM
+from ocr.htr.parallel import PARALLEL_MIN_LINES, Job, decode_lines
 from ocr.htr.preprocess import InputSpec, batch_lines, resize_line
 
 __all__ = ["Alternative", "LineResult", "ModelError", "Recognizer"]
@@ -30,13 +33,15 @@ class Recognizer:
     """A loaded recognizer model (see :mod:`ocr.htr.bundle` for the bundle contract)."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None,
-                 batch_size: int = 32, lm: CharLM | None = None, lm_weight: float = LM_WEIGHT) -> None:
+                 batch_size: int = 32, lm: CharLM | None = None, lm_weight: float = LM_WEIGHT,
+                 decode_workers: int | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, not {batch_size}")
         self.bundle: ModelBundle = load_bundle(model_path, threads=threads)
         self.batch_size = batch_size
         self.lm = lm
         self.lm_weight = lm_weight
+        self.decode_workers = decode_workers  # processes for many language-model lines (None: every CPU)
 
     @property
     def charset(self) -> Charset:
@@ -114,7 +119,13 @@ class Recognizer:
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, not {beam_width}")
         lines = self._prepare(images)
+        wants_lm = [(constraints is None or constraints[i] is None) if use_lm is None else bool(use_lm[i])
+                    for i in range(len(lines))]
+        lm_lines = sum(wants_lm) if self.lm is not None and beam_width > 1 else 0
+        later = lm_lines >= PARALLEL_MIN_LINES  # many lines for the slow search: all cores, after inference
+        options = dict(beam_width=beam_width, top_k=top_k, prune=prune, lm_weight=self.lm_weight)
         results: list[LineResult | None] = [None] * len(lines)
+        deferred: list[tuple[int, Job]] = []
         for idx, lp, lengths in self._batches(lines):
             todo = [constraints[i] if constraints is not None else None for i in idx]
             greedy = [k for k, c in enumerate(todo) if c is None and beam_width == 1]
@@ -123,8 +134,13 @@ class Recognizer:
                     results[idx[k]] = r
             for k, c in enumerate(todo):
                 if results[idx[k]] is None:
-                    with_lm = (c is None) if use_lm is None else use_lm[idx[k]]
-                    results[idx[k]] = decode_line(lp[k, : lengths[k]], self.charset, beam_width=beam_width,
-                                                  constraint=c, top_k=top_k, prune=prune,
-                                                  lm=self.lm if with_lm else None, lm_weight=self.lm_weight)
+                    job = (lp[k, : lengths[k]], c, self.lm if wants_lm[idx[k]] else None)
+                    if later:
+                        deferred.append((idx[k], job))
+                    else:
+                        results[idx[k]] = decode_line(job[0], self.charset, constraint=c, lm=job[2], **options)
+        if deferred:
+            read = decode_lines([job for _, job in deferred], self.charset, workers=self.decode_workers, **options)
+            for (i, _), result in zip(deferred, read):
+                results[i] = result
         return results  # type: ignore[return-value]

@@ -103,3 +103,26 @@ def test_it_does_not_overrule_clear_writing(lm: CharLM) -> None:
     # weight 0 is the recognizer alone
     lp = frames("Hải Phong", {6: ("ò", 0.45)})
     assert beam_search(lp, CS, beam_width=8, lm=lm, lm_weight=0.0)[0].text == "Hải Phong"
+
+
+def test_many_lines_are_decoded_in_worker_processes_with_the_same_results(lm: CharLM, monkeypatch) -> None:
+    import ocr.htr.parallel as parallel
+    from ocr.htr.constraints import constraint_for
+
+    texts = ["Hải Phong", "Xã Minh Đài", "Nguyễn Văn Nam", "Kinh"] * 20
+    jobs = [(frames(t, {1: ("a", 0.3)}), constraint_for("ethnicity") if t == "Kinh" else None, lm) for t in texts]
+    options = dict(beam_width=8, top_k=5, prune=1e-3, lm_weight=0.2)
+    alone = [decode_line(lp, CS, constraint=c, lm=m, **options) for lp, c, m in jobs]
+    forks: list[int] = []
+    real_pool = parallel.mp.get_context("fork").Pool
+    monkeypatch.setattr(parallel.mp, "get_context", lambda method: type("Ctx", (), {
+        "Pool": staticmethod(lambda n: forks.append(n) or real_pool(n))}))
+    assert parallel.decode_lines(jobs, CS, workers=2, **options) == alone
+    assert forks == [2] and [r.text for r in alone[:4]] == ["Hải Phong", "Xã Minh Đài", "Nguyễn Văn Nam", "Kinh"]
+    # few lines, or no processes to be had: decoded here, the same
+    assert parallel.decode_lines(jobs[:10], CS, workers=2, **options) == alone[:10] and forks == [2]
+
+    def no_processes(method):
+        raise OSError("no more processes")
+    monkeypatch.setattr(parallel.mp, "get_context", no_processes)
+    assert parallel.decode_lines(jobs, CS, workers=2, **options) == alone
