@@ -174,7 +174,7 @@ def read_arpa(path: Path) -> CharLM:
     opener = gzip.open if path.suffix == ".gz" else open
     logp: dict[str, float] = {}
     backoff: dict[str, float] = {}
-    order, n = 0, 0
+    order, n, chars = 0, 0, _CHARS
     try:
         with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
             for number, line in enumerate(f, 1):
@@ -190,9 +190,12 @@ def read_arpa(path: Path) -> CharLM:
                     if "\t" not in line:  # space-separated ARPA: logp, n tokens, optional backoff
                         parts = [parts[0], " ".join(parts[1:n + 1]), *parts[n + 1:]]
                     tokens = parts[1].split()
-                    if len(tokens) != n:
-                        raise LMError(f"{path}:{number}: a {n}-gram with {len(tokens)} tokens")
-                    gram = "".join(_char(t, f"{path}:{number}") for t in tokens)
+                    gram = "".join([chars.get(t, t) for t in tokens])
+                    if len(gram) != n:  # a token that is no single character, or n tokens missing
+                        if len(tokens) != n:
+                            raise LMError(f"{path}:{number}: a {n}-gram with {len(tokens)} tokens")
+                        for t in tokens:
+                            _char(t, f"{path}:{number}")
                     logp[gram] = float(parts[0]) * _LN10
                     if len(parts) > 2:
                         backoff[gram] = float(parts[2]) * _LN10

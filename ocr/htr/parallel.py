@@ -3,8 +3,9 @@
 The beam search with the language model is pure Python, so one process decodes one line at a
 time. For many lines, forked worker processes share the work: fork gives each a copy of the
 parent's memory (the lines' log-probabilities, the constraints, the language model), so only the
-results travel back. Where fork is missing (not Linux), a pool cannot start, or there are few
-lines, the lines are decoded here, one after the other, with the same results.
+results travel back. Where fork is missing (not Linux), a pool cannot start (or this process is
+a daemon), or there are few lines, the lines are decoded here, one after the other, with the same
+results.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def decode_lines(jobs: Sequence[Job], charset: Charset, *, workers: int | None =
     the CPUs this process may run on) when there are at least :data:`PARALLEL_MIN_LINES` jobs."""
     global _SHARED
     workers = min(workers or default_workers(), max(1, len(jobs) // (PARALLEL_MIN_LINES // 2)))
-    if workers < 2 or len(jobs) < PARALLEL_MIN_LINES or "fork" not in mp.get_all_start_methods():
+    if (workers < 2 or len(jobs) < PARALLEL_MIN_LINES or "fork" not in mp.get_all_start_methods()
+            or mp.current_process().daemon):  # a daemonic process may not have children
         return _decode_here(jobs, charset, options)
     size = max(8, -(-len(jobs) // (4 * workers)))  # a few spans per worker, so that none waits long
     spans = [(lo, min(lo + size, len(jobs))) for lo in range(0, len(jobs), size)]
