@@ -104,7 +104,24 @@ def normalize_date(text: str, book_year: int | None = None) -> Normalized:
     if found is not None and found.value is not None:
         flag = normalized_flag("letters read as the digits they resemble; check the date")
         return Normalized(found.value, (*found.flags, flag), False)
+    stray = _without_stray_mark(lower, book_year)
+    if stray is not None:
+        return stray
     return found or unreadable("not a date in a known form (d/m/yyyy, dd-mm-yy, ngày d tháng m năm yyyy, a year)")
+
+
+def _without_stray_mark(text: str, book_year: int | None) -> Normalized | None:
+    """A numeric date with one stray mark of one or two characters before or after it ("1
+    31/12/2001", a tick or a neighbour's stroke read as a character), the mark left out and
+    flagged; None when that is not what the text is."""
+    for m in (re.fullmatch(r"\S{1,2}\s+(\S+)", text), re.fullmatch(r"(\S+)\s+\S{1,2}", text)):
+        if m is None:
+            continue
+        found = _numeric(m.group(1), book_year)
+        if found is not None and found.value is not None and len(found.value) == 10:  # a whole date
+            flag = normalized_flag("a stray mark beside the date left out; check the scan")
+            return Normalized(found.value, (*found.flags, flag), False)
+    return None
 
 
 def _day(tokens: list[str]) -> int | None:

@@ -117,6 +117,19 @@ def test_letters_that_look_like_digits_are_read_but_flagged():
     assert result.value == "1999-03-12" and not result.confident and "normalized" in codes(result)
 
 
+@pytest.mark.parametrize("raw, value", [("1 31/12/2001", "2001-12-31"), ("08/01/2001 1", "2001-01-08"),
+                                        ("l 8.1.2000", "2000-01-08"), ("4 31/8/2001", "2001-08-31")])
+def test_a_stray_mark_beside_a_date_is_left_out_and_flagged(raw, value):
+    result = normalize("date", raw, year=2001)
+    assert result.value == value and not result.confident and "normalized" in codes(result)
+    assert raw not in result.flags[-1].message  # no personal data in flags
+
+
+@pytest.mark.parametrize("raw", ["1 1998", "12 3 1998", "123 31/12/2001", "1 2 31/12/2001", "1 32/12/2001"])
+def test_only_one_short_mark_beside_a_whole_date_is_left_out(raw):
+    assert normalize("date", raw, year=2001).value is None
+
+
 # --- dates in words ---------------------------------------------------------------------------
 
 
