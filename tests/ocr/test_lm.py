@@ -127,3 +127,11 @@ def test_many_lines_are_decoded_in_worker_processes_with_the_same_results(lm: Ch
         raise OSError("no more processes")
     monkeypatch.setattr(parallel.mp, "get_context", no_processes)
     assert parallel.decode_lines(jobs, CS, workers=2, **options) == alone
+
+
+def test_a_constraint_keeps_the_unlikely_characters_it_needs(lm: CharLM) -> None:
+    from ocr.htr.constraints import constraint_for
+
+    lp = frames("Kinb", {3: ("h", 0.005)})  # "h" far less likely than the 1 % the LM's own pruning keeps
+    read = decode_line(lp, CS, beam_width=8, constraint=constraint_for("ethnicity"), lm=lm, lm_weight=0.2)
+    assert read.text == "Kinh" and read.constraint_met is True
