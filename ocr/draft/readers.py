@@ -14,10 +14,11 @@ import numpy as np
 from ocr.htr.constraints import constraint_for
 
 DEFAULT_BEAM = 8
-# Field types read with the language model: free text. Measured on the first 120 evaluation pages:
-# text fields 3 better, 0 worse; adding places 49 better and 37 worse (insertions between units);
-# adding names 54 better and 57 worse (the name prior already ranks names).
-LM_FIELD_TYPES = frozenset({"text"})
+# Field types read with the language model: free text and places. Measured on the first 120
+# evaluation pages: text fields 3 better, 0 worse; places 59 better, 10 worse (78.9 -> 82.3 %) once
+# one line of a field written over several is scored without a line's start and end (before, 49
+# better and 37 worse); names 54 better, 57 worse (the name prior already ranks names).
+LM_FIELD_TYPES = frozenset({"text", "place"})
 READERS = ("ours", "tesseract")
 
 
@@ -68,7 +69,8 @@ class OurReader:
         constraints = [constraint_for(j.field_type, fragment=j.fragment) for j in jobs]
         results = self.recognizer.recognize([j.image for j in jobs], constraints=constraints,
                                             beam_width=self.beam_width,
-                                            use_lm=[j.field_type in LM_FIELD_TYPES for j in jobs])
+                                            use_lm=[j.field_type in LM_FIELD_TYPES for j in jobs],
+                                            fragments=[j.fragment for j in jobs])
         return [Reading(r.text, float(r.confidence), tuple(float(p) for p in r.char_probs)) for r in results]
 
 

@@ -183,15 +183,17 @@ def _candidates(lp: np.ndarray, prune: float, max_candidates: int) -> list[list[
 def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
                 constraint: Constraint | None = None, top_k: int | None = None,
                 prune: float = 1e-3, max_candidates: int = 16,
-                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT, margin: float = LM_MARGIN
-                ) -> list[Hypothesis]:
+                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT, margin: float = LM_MARGIN,
+                whole_line: bool = True) -> list[Hypothesis]:
     """CTC prefix beam search over one line (T, C) of log-probabilities.
 
     Keeps ``beam_width`` prefixes, each with the log-probability of its alignments ending in a
     blank and in a character. Only characters of probability >= ``prune`` (at most
     ``max_candidates`` per frame) extend a prefix, and with a ``constraint`` only those it allows.
     With a language model ``lm``, a prefix is ranked by its log-probability plus ``lm_weight``
-    times the LM's log-probability of its text (and, at the end, of the line's end), prefixes
+    times the LM's log-probability of its text (and, at the end, of the line's end; a line that is
+    not ``whole_line``, one line of a field written over several, is scored from no context and
+    without an end), prefixes
     more than ``margin`` below the best are dropped and, without a constraint, ``prune`` is at
     least :data:`LM_PRUNE`. Returns up to ``top_k`` (default
     ``beam_width``) readings, best first, scored that way; with a constraint, only readings it
@@ -212,7 +214,8 @@ def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
     start = constraint.start() if constraint is not None else None
     # prefix (columns) -> [log p(ends in blank), log p(ends in a character), constraint state,
     #                      LM state, weighted LM log-probability of the prefix]
-    beams: dict[tuple[int, ...], list] = {(): [0.0, NEG_INF, start, lm.start() if lm else None, 0.0]}
+    lm_start = (lm.start() if whole_line else "") if lm is not None else None
+    beams: dict[tuple[int, ...], list] = {(): [0.0, NEG_INF, start, lm_start, 0.0]}
     log1p, exp = math.log1p, math.exp
     for row, frame_cands in zip(rows, frame_cols):
         blank = row[0]
@@ -264,7 +267,7 @@ def beam_search(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 8,
         beams = nxt
 
     def final(b: list) -> float:
-        end = lm_weight * lm.end_logprob(b[3]) if lm is not None else 0.0
+        end = lm_weight * lm.end_logprob(b[3]) if lm is not None and whole_line else 0.0
         return _logadd(b[0], b[1]) + b[4] + end
 
     ranked = sorted(beams.items(), key=lambda kv: final(kv[1]), reverse=True)
@@ -319,7 +322,7 @@ def char_probs(logprobs: np.ndarray, labels: Sequence[int]) -> np.ndarray:
 
 def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
                 constraint: Constraint | None = None, top_k: int = 5, prune: float = 1e-3,
-                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT) -> LineResult:
+                lm: CharLM | None = None, lm_weight: float = LM_WEIGHT, whole_line: bool = True) -> LineResult:
     """One line (T, C): greedy when ``beam_width`` is 1 and there is no constraint, else beam
     search. When the constraint allows nothing readable, the greedy reading is returned with
     ``constraint_met=False``."""
@@ -327,7 +330,7 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
     if beam_width == 1 and constraint is None:
         return greedy_decode(lp[None], charset)[0]
     hyps = beam_search(lp, charset, beam_width=beam_width, constraint=constraint,
-                       top_k=max(top_k, 1), prune=prune, lm=lm, lm_weight=lm_weight)
+                       top_k=max(top_k, 1), prune=prune, lm=lm, lm_weight=lm_weight, whole_line=whole_line)
     if not hyps:
         return replace(greedy_decode(lp[None], charset)[0], constraint_met=False)
     prior = getattr(constraint, "prior", None)

@@ -24,7 +24,9 @@ from ocr.htr.lm import CharLM
 
 PARALLEL_MIN_LINES = 64  # below this, forking costs more than it saves
 
-Job = tuple[np.ndarray, Constraint | None, CharLM | None]  # one line's (T, C) log-probabilities and how to read it
+# one line's (T, C) log-probabilities and how to read it: its constraint, the language model, and
+# whether it is a whole line (not one line of a field written over several)
+Job = tuple[np.ndarray, Constraint | None, CharLM | None, bool]
 _SHARED: tuple[Sequence[Job], Charset, dict[str, Any]] | None = None  # set in the parent just before forking
 
 
@@ -33,7 +35,7 @@ def default_workers() -> int:
 
 
 def _decode_here(jobs: Sequence[Job], charset: Charset, options: dict[str, Any]) -> list[LineResult]:
-    return [decode_line(lp, charset, constraint=c, lm=lm, **options) for lp, c, lm in jobs]
+    return [decode_line(lp, charset, constraint=c, lm=lm, whole_line=whole, **options) for lp, c, lm, whole in jobs]
 
 
 def _decode_span(span: tuple[int, int]) -> list[LineResult]:

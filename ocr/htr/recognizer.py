@@ -106,16 +106,19 @@ class Recognizer:
 
     def recognize(self, images: Sequence[np.ndarray], *,
                   constraints: Sequence[Constraint | None] | None = None, beam_width: int = 1,
-                  top_k: int = 5, prune: float = 1e-3, use_lm: Sequence[bool] | None = None) -> list[LineResult]:
+                  top_k: int = 5, prune: float = 1e-3, use_lm: Sequence[bool] | None = None,
+                  fragments: Sequence[bool] | None = None) -> list[LineResult]:
         """Read line images (HxW grey, HxWx3 RGB or HxWx4 RGBA, uint8), one result per image in
         input order. ``constraints`` (one per image, None for free text) restrict those lines'
         beam search; with ``beam_width`` 1, lines without a constraint are read greedily. The
         language model (if any, weighted by ``lm_weight``) joins the beam search of the lines
-        ``use_lm`` marks (default: those without a constraint)."""
+        ``use_lm`` marks (default: those without a constraint); a line ``fragments`` marks (one line
+        of a field written over several) is scored by it without a line's start and end."""
         if constraints is not None and len(constraints) != len(images):
             raise ValueError(f"{len(constraints)} constraints for {len(images)} line images")
-        if use_lm is not None and len(use_lm) != len(images):
-            raise ValueError(f"{len(use_lm)} use_lm flags for {len(images)} line images")
+        for name, flags in (("use_lm", use_lm), ("fragments", fragments)):
+            if flags is not None and len(flags) != len(images):
+                raise ValueError(f"{len(flags)} {name} flags for {len(images)} line images")
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, not {beam_width}")
         lines = self._prepare(images)
@@ -134,11 +137,13 @@ class Recognizer:
                     results[idx[k]] = r
             for k, c in enumerate(todo):
                 if results[idx[k]] is None:
-                    job = (lp[k, : lengths[k]], c, self.lm if wants_lm[idx[k]] else None)
+                    whole = fragments is None or not fragments[idx[k]]
+                    job = (lp[k, : lengths[k]], c, self.lm if wants_lm[idx[k]] else None, whole)
                     if later:
                         deferred.append((idx[k], job))
                     else:
-                        results[idx[k]] = decode_line(job[0], self.charset, constraint=c, lm=job[2], **options)
+                        results[idx[k]] = decode_line(job[0], self.charset, constraint=c, lm=job[2], whole_line=whole,
+                                                      **options)
         if deferred:
             read = decode_lines([job for _, job in deferred], self.charset, workers=self.decode_workers, **options)
             for (i, _), result in zip(deferred, read):

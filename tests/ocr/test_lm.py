@@ -111,9 +111,10 @@ def test_many_lines_are_decoded_in_worker_processes_with_the_same_results(lm: Ch
     from ocr.htr.constraints import constraint_for
 
     texts = ["Hải Phong", "Xã Minh Đài", "Nguyễn Văn Nam", "Kinh"] * 20
-    jobs = [(frames(t, {1: ("a", 0.3)}), constraint_for("ethnicity") if t == "Kinh" else None, lm) for t in texts]
+    jobs = [(frames(t, {1: ("a", 0.3)}), constraint_for("ethnicity") if t == "Kinh" else None, lm, True)
+            for t in texts]
     options = dict(beam_width=8, top_k=5, prune=1e-3, lm_weight=0.2)
-    alone = [decode_line(lp, CS, constraint=c, lm=m, **options) for lp, c, m in jobs]
+    alone = [decode_line(lp, CS, constraint=c, lm=m, **options) for lp, c, m, _ in jobs]
     forks: list[int] = []
     real_pool = parallel.mp.get_context("fork").Pool
     monkeypatch.setattr(parallel.mp, "get_context", lambda method: type("Ctx", (), {
@@ -135,3 +136,16 @@ def test_a_constraint_keeps_the_unlikely_characters_it_needs(lm: CharLM) -> None
     lp = frames("Kinb", {3: ("h", 0.005)})  # "h" far less likely than the 1 % the LM's own pruning keeps
     read = decode_line(lp, CS, beam_width=8, constraint=constraint_for("ethnicity"), lm=lm, lm_weight=0.2)
     assert read.text == "Kinh" and read.constraint_met is True
+
+
+def test_one_line_of_a_longer_field_is_not_scored_as_a_whole_line(lm: CharLM) -> None:
+    # "Thôn 12," ends with the comma before the next line; as a whole line the model would end it
+    lp = frames("Thôn 12,")
+    comma = 2 * len("Thôn 12")
+    probs = np.exp(lp[comma])
+    probs[:] = 1e-5
+    probs[0], probs[CS.index()[","]] = 0.25, 0.75
+    lp[comma] = np.log(probs / probs.sum())
+    whole = decode_line(lp, CS, beam_width=8, lm=lm, lm_weight=0.2)
+    part = decode_line(lp, CS, beam_width=8, lm=lm, lm_weight=0.2, whole_line=False)
+    assert (whole.text, part.text) == ("Thôn 12", "Thôn 12,")
