@@ -28,6 +28,8 @@ from ocr.htr.preprocess import InputSpec, batch_lines, resize_line
 
 __all__ = ["Alternative", "LineResult", "ModelError", "Recognizer"]
 
+DEFERRED_LINES = 1024  # lines whose search waits for every core, at most (about 150 KB each)
+
 
 class Recognizer:
     """A loaded recognizer model (see :mod:`ocr.htr.bundle` for the bundle contract)."""
@@ -144,8 +146,14 @@ class Recognizer:
                     else:
                         results[idx[k]] = decode_line(job[0], self.charset, constraint=c, lm=job[2], whole_line=whole,
                                                       **options)
-        if deferred:
-            read = decode_lines([job for _, job in deferred], self.charset, workers=self.decode_workers, **options)
-            for (i, _), result in zip(deferred, read):
-                results[i] = result
+            if len(deferred) >= DEFERRED_LINES:  # bound the log-probabilities held
+                self._decode_deferred(deferred, results, options)
+        self._decode_deferred(deferred, results, options)
         return results  # type: ignore[return-value]
+
+    def _decode_deferred(self, deferred: list[tuple[int, Job]], results: list[LineResult | None],
+                         options: dict) -> None:
+        read = decode_lines([job for _, job in deferred], self.charset, workers=self.decode_workers, **options)
+        for (i, _), result in zip(deferred, read):
+            results[i] = result
+        deferred.clear()
