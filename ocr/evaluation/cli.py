@@ -12,9 +12,9 @@ from ocr.evaluation.htr import (LabelsError, RecognizerUnavailable, evaluate_htr
 from ocr.evaluation.draft_cli import draft
 from ocr.evaluation.layout_cli import layout
 from ocr.evaluation.report import SCORE_HEADER, score_cells, table
+from ocr.htr.lm import LM_BEAM
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-DEFAULT_LM_BEAM = 8
 
 
 @click.group("eval")
@@ -60,7 +60,8 @@ def htr(labels: Path, model: Path | None, as_json: bool, threads: int | None, ba
     except RecognizerUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     language = getattr(recognizer, "lm", None)
-    beam = beam or (DEFAULT_LM_BEAM if language is not None else 1)
+    beam = beam or (LM_BEAM if language is not None else 1)
+    used = language if beam > 1 else None  # greedy decoding reads no language model
     result = evaluate_htr(rows, recognizer, beam_width=beam, errors_out=errors_out, source=str(labels))
     for problem in result["problems"]:
         click.echo(problem, err=True)
@@ -69,9 +70,9 @@ def htr(labels: Path, model: Path | None, as_json: bool, threads: int | None, ba
     result["model"] = str(path) if path else None
     result["model_sha256"] = sha256
     result["beam"] = beam
-    result["lm"] = str(language.path) if language is not None and beam > 1 else None
-    result["lm_sha256"] = language.sha256 if language is not None and beam > 1 else None
-    result["lm_weight"] = recognizer.lm_weight if language is not None and beam > 1 else None
+    result["lm"] = str(used.path) if used is not None else None
+    result["lm_sha256"] = used.sha256 if used is not None else None
+    result["lm_weight"] = recognizer.lm_weight if used is not None else None
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return

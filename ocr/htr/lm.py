@@ -23,11 +23,12 @@ from pathlib import Path
 
 from ocr.registry import file_sha256, model_dir
 
-__all__ = ["BOS", "EOS", "LM_FILE", "LM_WEIGHT", "CharLM", "LMError", "default_lm_path", "load_lm",
+__all__ = ["BOS", "EOS", "LM_BEAM", "LM_FILE", "LM_WEIGHT", "CharLM", "LMError", "default_lm_path", "load_lm",
            "arpa_lines", "read_arpa", "write_arpa"]
 
 LM_FILE = "htr-lm.arpa.gz"
 LM_WEIGHT = 0.2
+LM_BEAM = 8  # the beam width that goes with the language model (`hotich eval htr`, `hotich bench htr`)
 BOS, EOS = "\x02", "\x03"  # the line's start and end inside n-gram keys
 _TOKENS = {" ": "<sp>", BOS: "<s>", EOS: "</s>"}
 _CHARS = {v: k for k, v in _TOKENS.items()}

@@ -14,12 +14,10 @@ from typing import Any
 
 from ocr.evaluation.htr import (LineRecognizer, RecognizerUnavailable, evaluate_htr, load_recognizer,
                                 model_identity, read_labels)
+from ocr.htr.lm import LM_BEAM
 from training.bench.baselines import NotInstalled, RapidOcrLines, TesseractLines
 
 OK = "ok"
-
-
-LM_BEAM = 8
 
 
 def _ours(model: Path | None, threads: int, batch_size: int, with_lm: bool
