@@ -17,7 +17,7 @@ from ocr.layout.template_match import (
     MATCH_TOL, align_refined, best_row_count, bilinear, block_frames, column_bounds, header_fraction, slot_weights,
 )
 from ocr.layout.textlines import (
-    assign, group_lines, join_rows, outline, slot_index, text_components, which_slot,
+    assign, group_lines, join_rows, outline, slot_index, split_at_slots, text_components, which_slot,
 )
 from ocr.schema import Cell, Field, Line, Record, Region, TableGrid
 from ocr.templates import BlocksLayout, FieldSpec, LedgerTemplate, RowsLayout
@@ -165,14 +165,16 @@ class LineFinder(Protocol):
 
 def lines_in_slots(found: list[tuple[np.ndarray, np.ndarray]], slots: list[np.ndarray],
                    shape: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """Page-wide (polygon, baseline) lines given to the slot holding their centre (lines outside
-    every slot are dropped), in reading order in each slot, pieces of one row joined
-    (:func:`~ocr.layout.textlines.join_rows`)."""
+    """Page-wide (polygon, baseline) lines given to the slots they lie in (lines outside every slot
+    are dropped), in reading order in each slot, pieces of one row joined
+    (:func:`~ocr.layout.textlines.join_rows`). A line written across a cell's edge into the next
+    cell's writing (two fields' ink touching, found as one line) is cut at the edge
+    (:func:`~ocr.layout.textlines.split_at_slots`)."""
     out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in slots]
-    centres = np.array([p.mean(0) for p, _ in found]).reshape(-1, 2)
-    for (p, b), k in zip(found, which_slot(slot_index(slots, shape), centres)):
-        if k >= 0:
-            out[k].append((p, b))
+    index = slot_index(slots, shape)
+    for line in found:
+        for k, piece in split_at_slots(line, index):
+            out[k].append(piece)
     return [join_rows(lines) for lines in out]
 
 

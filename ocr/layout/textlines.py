@@ -11,6 +11,7 @@ import numpy as np
 MIN_AREA = 12  # px: smaller specks are noise
 STRIP = 16  # px: width of the strips a line's outline and baseline are traced in
 PAD = 3  # px of paper kept around the ink, as in the ground truth
+SPLIT_WIDTH = 0.8  # a line is cut at a cell's edge when both sides hold this many line heights of it
 
 
 @dataclass
@@ -45,6 +46,51 @@ def which_slot(index: np.ndarray, points: np.ndarray) -> np.ndarray:
     xs = np.clip(pts[:, 0].astype(int), 0, w - 1)
     ys = np.clip(pts[:, 1].astype(int), 0, h - 1)
     return index[ys, xs] - 1
+
+
+def split_at_slots(line: Outline, index: np.ndarray, share: float = SPLIT_WIDTH) -> list[tuple[int, Outline]]:
+    """A line (polygon, baseline) as (0-based slot, piece) pairs, given a slot index image
+    (:func:`slot_index`): whole to the slot holding most of its area, or, when the line runs
+    side by side through two or more slots that each hold a stretch of it at least ``share``
+    times its height wide (writing of neighbouring cells that touches, found as one line), cut
+    between them into one piece per such slot; a shorter stretch (a stroke over a cell's edge)
+    stays with its neighbour. Each column of the line goes with the slot holding most of it there, so
+    a tone mark or a descender reaching into the row above or below is never cut off. ``[]``
+    when the line lies outside every slot."""
+    poly, base = np.asarray(line[0], float), np.asarray(line[1], float).reshape(-1, 2)
+    h, w = index.shape
+    x0, y0 = np.clip(np.floor(poly.min(0)).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(poly.max(0)).astype(int) + 1, [x0 + 1, y0 + 1], [w, h])
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(inside, [np.round(poly - [x0, y0]).astype(np.int32)], 1)
+    labels = np.where(inside > 0, index[y0:y1, x0:x1], 0)
+    found = np.unique(labels[labels > 0])
+    if not found.size:
+        centre = which_slot(index, poly.mean(0)[None])[0]
+        return [(int(centre), line)] if centre >= 0 else []
+    per_col = np.stack([(labels == k).sum(0) for k in found])  # (slots, columns)
+    total = per_col.sum(1)
+    owner = np.where(per_col.max(0) > 0, found[per_col.argmax(0)], 0)  # the slot of each column
+    widths = np.array([(owner == k).sum() for k in found])
+    height = float(np.median(inside.sum(0)[inside.any(0)]))
+    major = found[widths >= share * height]
+    if major.size < 2:
+        return [(int(found[np.argmax(total)]) - 1, line)]
+    cols = np.flatnonzero(np.isin(owner, major))
+    nearest = cols[np.abs(np.arange(owner.size)[:, None] - cols[None, :]).argmin(1)]
+    owner = owner[nearest]  # columns of a minor slot (or of none) go with the nearest major one
+    pieces = []
+    for k in major:
+        part = (inside > 0) & (owner == k)[None, :]
+        if not part.any():
+            continue
+        piece, _ = outline_mask(part, pad=0)
+        lo, hi = piece[:, 0].min() + x0, piece[:, 0].max() + x0
+        kept = base[(base[:, 0] >= lo) & (base[:, 0] <= hi)]
+        if not len(kept):
+            kept = np.array([[(lo + hi) / 2, piece[:, 1].max() + y0]])
+        pieces.append((int(k) - 1, (piece + [x0, y0], kept)))
+    return pieces
 
 
 def assign(comps: Components, slots: list[np.ndarray], shape: tuple[int, int]) -> list[list[int]]:

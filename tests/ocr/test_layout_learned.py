@@ -10,7 +10,7 @@ from ocr.htr.bundle import ModelError
 from ocr.layout.classical import lines_in_slots
 from ocr.layout.learned import LayoutModel, ink_lines, line_labels
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
-from ocr.layout.textlines import join_rows
+from ocr.layout.textlines import join_rows, slot_index, split_at_slots
 
 
 def _maps(h: int = 60, w: int = 200) -> np.ndarray:
@@ -132,3 +132,33 @@ def test_lines_in_slots_order_pieces_by_row_then_by_x():
     (lines,) = lines_in_slots(found, [slot], (200, 200))
     assert len(lines) == 2 and lines[0][0][:, 0].min() <= 20 and lines[0][0][:, 0].max() >= 180
     assert lines[1][0][:, 1].min() >= 55
+
+
+def _cells(*edges: float, top: float = 0, bottom: float = 60) -> list[np.ndarray]:
+    return [np.array([[a, top], [b, top], [b, bottom], [a, bottom]], float) for a, b in zip(edges, edges[1:])]
+
+
+def test_a_line_written_across_three_cells_is_cut_at_their_edges():
+    # "1242 31/07/96 Vũ Trung Đại": number, date and name touching, found as one line 40 px high
+    cells = _cells(0, 60, 180, 400)
+    line = _box(5, 10, 390, 50)
+    pieces = split_at_slots(line, slot_index(cells, (60, 400)))
+    assert [k for k, _ in pieces] == [0, 1, 2]
+    spans = [(p[:, 0].min(), p[:, 0].max()) for _, (p, _) in pieces]
+    assert spans[0][0] <= 5 and abs(spans[0][1] - 60) <= 1 and abs(spans[1][0] - 60) <= 1
+    assert abs(spans[1][1] - 180) <= 1 and spans[2][1] >= 389
+    for _, (p, base) in pieces:  # each baseline stays within its piece
+        assert p[:, 0].min() <= base[:, 0].min() and base[:, 0].max() <= p[:, 0].max()
+    (slot0, slot1, slot2) = lines_in_slots([line], cells, (60, 400))
+    assert len(slot0) == len(slot1) == len(slot2) == 1
+
+
+def test_a_stroke_over_a_cells_edge_or_a_tone_mark_in_the_row_above_is_not_cut_off():
+    cells = _cells(0, 200, 400)
+    over_edge = _box(20, 10, 220, 50)  # 20 px past the edge: half a line height
+    assert [k for k, _ in split_at_slots(over_edge, slot_index(cells, (60, 400)))] == [0]
+    rows = _cells(0, 200, top=0, bottom=30) + _cells(0, 200, top=30, bottom=90)
+    tall = _box(20, 15, 180, 80)  # a line of the lower row whose tone marks reach the row above
+    ((k, piece),) = split_at_slots(tall, slot_index(rows, (90, 200)))
+    assert k == 1 and piece[0] is tall[0]
+    assert split_at_slots(_box(250, 10, 300, 50), slot_index(cells[:1], (60, 400))) == []

@@ -106,6 +106,9 @@ class DataConfig(_Strict):
     line_sets: list[LineSetConfig] = Field(default_factory=list)
     dev_lines: int = Field(200, ge=0)                   # held out of the real train split
     dev_synth_lines: int = Field(200, ge=0)
+    # the dev CER that picks best.pt and drives patience: real (synthetic when there are no real
+    # dev lines), synth, or mean (of the two; a phase aimed at synthetic lines without losing real ones)
+    select: Literal["real", "synth", "mean"] = "real"
     real_limit: int | None = None                       # use at most this many real lines
     batch_size: int = 24
     bucket_batches: int = 8                             # lines sorted by width within this many batches
@@ -141,6 +144,10 @@ class ExperimentConfig(_Strict):
     def _check_patience(self) -> "ExperimentConfig":
         if self.train.patience and not (self.data.dev_lines or self.data.dev_synth_lines):
             raise ValueError("train.patience needs a validation split: set data.dev_lines or data.dev_synth_lines")
+        needs = {"real": (), "synth": ("dev_synth_lines",), "mean": ("dev_lines", "dev_synth_lines")}[self.data.select]
+        missing = [f"data.{key}" for key in needs if not getattr(self.data, key)]
+        if missing:
+            raise ValueError(f"data.select={self.data.select} needs {' and '.join(missing)} above 0")
         return self
 
     @model_validator(mode="after")

@@ -50,6 +50,16 @@ def ctc_loss(model: CRNN, batch, ctc: torch.nn.CTCLoss, downsample: int) -> torc
     return ctc(logprobs.transpose(0, 1), batch.targets, lengths, batch.target_lengths)
 
 
+def selected_cer(record: dict[str, Any], select: str) -> float:
+    """The dev CER of an evaluation record that ``data.select`` names (inf when it is missing)."""
+    real, synth = record.get("dev_real_cer"), record.get("dev_synth_cer")
+    if select == "mean":
+        return (real + synth) / 2 if real is not None and synth is not None else math.inf
+    if select == "synth":
+        return math.inf if synth is None else synth
+    return real if real is not None else (math.inf if synth is None else synth)
+
+
 def checkpoint(model: CRNN, opt, sched, step: int, cfg: ExperimentConfig, charset: Charset,
                extra: dict[str, Any]) -> dict[str, Any]:
     """Everything to resume exactly, and to export: model config, charset and input spec inside;
@@ -215,7 +225,7 @@ class Run:
                 losses = []
                 if self.step % cfg.eval_every == 0 or self.step == stop:
                     record.update(self.evaluate())
-                    cer = record.get("dev_real_cer", record.get("dev_synth_cer", math.inf))
+                    cer = selected_cer(record, self.cfg.data.select)
                     if cer < self.best_cer:
                         self.best_cer = cer
                         self._save("best.pt")
