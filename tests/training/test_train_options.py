@@ -178,6 +178,25 @@ def test_patience_counts_evaluations_without_enough_gain() -> None:
     assert not Patience(0).exhausted
 
 
+def test_data_select_names_the_dev_cer_that_picks_best_pt(tmp_path: Path, monkeypatch) -> None:
+    from training.htr.train import selected_cer
+    record = {"dev_real_cer": 0.04, "dev_synth_cer": 0.06}
+    assert selected_cer(record, "real") == 0.04 and selected_cer(record, "synth") == 0.06
+    assert selected_cer(record, "mean") == pytest.approx(0.05)
+    assert selected_cer({"dev_synth_cer": 0.06}, "real") == 0.06        # no real dev lines: synthetic
+    assert selected_cer({"dev_real_cer": 0.04}, "mean") == float("inf")
+    with pytest.raises(ValueError, match="data.select=mean needs data.dev_lines"):
+        load_config(None, ["data.select=mean", "data.dev_lines=0"])
+    # real CER falls, synthetic rises: by the synthetic CER the first evaluation stays the best
+    cers = iter([{"dev_real_cer": 0.05, "dev_synth_cer": 0.05}, {"dev_real_cer": 0.04, "dev_synth_cer": 0.08}])
+    monkeypatch.setattr(Run, "evaluate", lambda self: next(cers))
+    cfg = load_config(None, [*TINY, "train.steps=2", "train.eval_every=1", "train.log_every=1",
+                             "train.ckpt_every=100", "data.select=synth"])
+    Run(cfg, tmp_path / "run", quiet=True).train()
+    best = torch.load(tmp_path / "run" / "best.pt", map_location="cpu", weights_only=False)
+    assert best["step"] == 1 and best["best_cer"] == pytest.approx(0.05)
+
+
 def _rows(run: Path) -> list[dict]:
     return [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
 
