@@ -12,7 +12,10 @@ emitted it (greedy: its run of frames; beam search: its frames in the best align
 **Line confidence** is the product of the character probabilities: the chance that no character
 is misread if errors were independent (it falls with length, as the chance of a wrong line
 does). An empty line's confidence is its smallest blank probability, the doubt at the frame most
-likely to hide a character; a line without frames has confidence 0.
+likely to hide a character; a line without frames has confidence 0. After a beam search the
+confidence is at most the reading's share of the probability of the readings the search kept
+(:func:`reading_share`): the product cannot see a character the best alignment skipped ("Côn"
+where "Công" scored nearly as well), the rival reading can.
 """
 
 from __future__ import annotations
@@ -320,6 +323,17 @@ def char_probs(logprobs: np.ndarray, labels: Sequence[int]) -> np.ndarray:
     return out
 
 
+def reading_share(hyps: Sequence[Hypothesis]) -> float:
+    """The first reading's share of the probability of all ``hyps`` (their scores, log-probabilities
+    with any language model's weight, taken as unnormalised); 1 for a single reading."""
+    if len(hyps) < 2:
+        return 1.0
+    top = max(h.score for h in hyps)
+    if top == NEG_INF:
+        return 1.0 / len(hyps)
+    return math.exp(hyps[0].score - top) / sum(math.exp(h.score - top) for h in hyps)
+
+
 def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
                 constraint: Constraint | None = None, top_k: int = 5, prune: float = 1e-3,
                 lm: CharLM | None = None, lm_weight: float = LM_WEIGHT, whole_line: bool = True) -> LineResult:
@@ -339,7 +353,7 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
     probs = char_probs(lp, hyps[0].labels)
     return LineResult(
         text=hyps[0].text, char_probs=tuple(probs.tolist()),
-        confidence=line_confidence(probs, np.asarray(lp[:, BLANK])),
+        confidence=min(line_confidence(probs, np.asarray(lp[:, BLANK])), reading_share(hyps)),
         alternatives=tuple(Alternative(h.text, h.score) for h in hyps),
         constraint_met=None if constraint is None else True,
     )

@@ -160,6 +160,22 @@ def test_lexicon_constraint_picks_the_best_allowed_word():
     assert r.confidence == pytest.approx(math.prod(r.char_probs))
 
 
+def test_a_rival_reading_one_letter_longer_caps_the_confidence():
+    # "Côn" read surely, then a frame that is "g" at 0.45 and blank at 0.55: the best reading
+    # skips the "g", and the product of its character probabilities cannot see that
+    idx = CS.index()
+    g = np.full(CS.size, 1e-4)
+    g[0], g[idx["g"]] = 0.55, 0.45
+    lp = np.concatenate([frames_for("Côn"), np.log(g / g.sum())[None].astype(np.float32)])
+    greedy = decode_line(lp, CS)
+    beam = decode_line(lp, CS, beam_width=8)
+    assert greedy.text == beam.text == "Côn" and greedy.confidence > 0.8
+    assert [a.text for a in beam.alternatives[:2]] == ["Côn", "Công"]
+    assert beam.confidence == pytest.approx(0.55, abs=0.02)  # the reading's share, not 0.86
+    sure = decode_line(frames_for("Công"), CS, beam_width=8)
+    assert sure.confidence == pytest.approx(math.prod(sure.char_probs), rel=1e-3)
+
+
 def test_constraint_that_allows_nothing_readable_falls_back_to_greedy():
     lp = frames_for("xyz")
     r = decode_line(lp, CS, beam_width=8, constraint=constraint_for("ethnicity"))
