@@ -22,11 +22,13 @@ setup: $(STAMP)
 LS_VENV := .venv-ls
 LS_STAMP := $(LS_VENV)/.installed
 LABEL_STUDIO_VERSION ?= 1.23.2
+# Label Studio 1.23.2 passes options that sentry-sdk 3 removed (`send_default_pii`): it exits at start.
+LABEL_STUDIO_PINS := "sentry-sdk<3"
 
 $(LS_STAMP):
 	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install --quiet --upgrade pip
-	$(LS_VENV)/bin/pip install --quiet "label-studio==$(LABEL_STUDIO_VERSION)"
+	$(LS_VENV)/bin/pip install --quiet "label-studio==$(LABEL_STUDIO_VERSION)" $(LABEL_STUDIO_PINS)
 	touch $(LS_STAMP)
 
 label-studio: $(LS_STAMP)

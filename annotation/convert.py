@@ -197,8 +197,9 @@ def model_version(page: Page) -> str:
 
 
 def page_score(page: Page) -> float:
-    """A prediction's score: the mean confidence of its fields (1.0 where none is given: truth)."""
-    conf = [f.confidence for r in page.records for f in r.fields if f.confidence is not None]
+    """A prediction's score: the mean confidence of its fields read (1.0 where none is given: truth;
+    a field drafted empty carries how blank its slot is, not a reading's confidence)."""
+    conf = [f.confidence for r in page.records for f in r.fields if f.confidence is not None and f.raw_text]
     return float(np.mean(conf)) if conf else 1.0
 
 

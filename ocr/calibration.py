@@ -5,7 +5,10 @@ confidence reaches a threshold (:func:`ocr.draft.accept.auto_acceptable`). How m
 worth differs by field type: a gender or an ethnic group read at 0.6 is nearly always right, a place
 read at 0.95 often is not. :func:`fit_calibration` chooses, per type, the lowest threshold whose
 accepted fields on a calibration set (synthetic pages with truth, drafted by that recognizer) are
-right at the target precision. A :class:`Calibration` travels with its recognizer bundle as
+right at the target precision. Fields drafted empty form groups of their own, ``<type>/blank``
+(:func:`blank_group`): their confidence measures the ink left in the slot (:mod:`ocr.draft.blank`),
+not a reading, so they never share a threshold with read fields, and a blank group without a fitted
+threshold is never accepted. A :class:`Calibration` travels with its recognizer bundle as
 ``calibration.json`` (``models/htr.calibration.json`` for the shipped one) and holds counts and
 thresholds only, no text.
 """
@@ -27,6 +30,16 @@ LEVEL = 0.90  # one-sided confidence level of the precision's lower bound
 FLOOR = 0.5  # no threshold below this: a reading its model rates below even odds is always looked at
 RULE = "wilson-lower-bound"
 FORMAT = 1
+BLANK = "/blank"  # suffix of the calibration group of fields drafted empty
+
+
+def blank_group(field_type: str) -> str:
+    """The calibration group of fields of ``field_type`` drafted empty."""
+    return field_type + BLANK
+
+
+def is_blank_group(group: str) -> bool:
+    return group.endswith(BLANK)
 
 
 class CalibrationError(ValueError):
@@ -34,8 +47,8 @@ class CalibrationError(ValueError):
 
 
 class FieldSample(NamedTuple):
-    """One scored field of a calibration set: its template field type, its confidence (None when no
-    line was read), whether its value is right, and whether it would be auto-acceptable at any
+    """One scored field of a calibration set: its group (the template field type, or
+    :func:`blank_group` of it for a field drafted empty), its confidence (None when it has none), whether its value is right, and whether it would be auto-acceptable at any
     confidence (it normalizes confidently and carries no check flag)."""
 
     field_type: str
@@ -91,9 +104,12 @@ class Calibration(_Model):
     fitted_on: FitSource = PydField(default_factory=FitSource)
 
     def threshold(self, field_type: str) -> float:
-        """The confidence a field of ``field_type`` needs to be accepted unseen."""
+        """The confidence a field of ``field_type`` (or of a :func:`blank_group`) needs to be
+        accepted unseen; :data:`NEVER` for a blank group that was not fitted."""
         fit = self.types.get(field_type)
-        return fit.threshold if fit is not None else self.fallback
+        if fit is not None:
+            return fit.threshold
+        return NEVER if is_blank_group(field_type) else self.fallback
 
     def thresholds(self) -> dict[str, float]:
         return {k: v.threshold for k, v in sorted(self.types.items())}
@@ -193,29 +209,35 @@ def fit_calibration(samples: Iterable[FieldSample], target: float = 0.99, min_fi
     A fixed margin on the point precision would be too strict for large types and too lax for small.
 
     The fallback (types with fewer than ``min_fields`` fields, types unseen at fitting, and types
-    whose fields are too few to prove the target even if all were right) is the same fit over all
-    fields, or :data:`NEVER` when even that cannot reach the target. A type gets :data:`NEVER` when
-    it has enough fields and reaches the target at no threshold, or when its own fields contradict
-    the fallback (their point precision at it is below the target). No threshold is below ``floor``.
+    whose fields are too few to prove the target even if all were acceptable and right) is the same
+    fit over all read fields, or :data:`NEVER` when even that cannot reach the target. A type gets
+    :data:`NEVER` when it has enough fields to prove the target and reaches it at no threshold (a
+    type of many fields that are rarely acceptable, like signatures the book's signers corrected, is
+    not given the fallback on the strength of its few acceptable ones), or when its own fields
+    contradict the fallback (their point precision at it is below the target). Blank groups
+    (:func:`blank_group`) have no fallback: a threshold of their own or :data:`NEVER`. No threshold
+    is below ``floor``.
     """
     if not 0.5 <= target < 1:
         raise ValueError(f"target precision {target} must lie in [0.5, 1)")
     samples = list(samples)
     if not samples:
         raise ValueError("no fields to fit on; give pages with ground truth (`hotich synth` output)")
-    found = lowest_threshold(samples, target, level=level, floor=floor)
-    overall = _fit(samples, found if found is not None else NEVER, "fitted" if found is not None else "never")
+    read = [s for s in samples if not is_blank_group(s.field_type)]
+    found = lowest_threshold(read, target, level=level, floor=floor)
+    overall = _fit(read, found if found is not None else NEVER, "fitted" if found is not None else "never")
     by_type: dict[str, list[FieldSample]] = {}
     for s in samples:
         by_type.setdefault(s.field_type, []).append(s)
     types = {}
     for kind, group in sorted(by_type.items()):
-        candidates = sum(s.acceptable and s.confidence is not None and s.confidence >= floor for s in group)
         own = lowest_threshold(group, target, level=level, floor=floor) if len(group) >= min_fields else None
         fallback = _fit(group, overall.threshold, "fallback")
         if own is not None:
             types[kind] = _fit(group, own, "fitted")
-        elif ((len(group) < min_fields or wilson_lower(candidates, candidates, level) < target)
+        elif is_blank_group(kind):
+            types[kind] = _fit(group, NEVER, "never")
+        elif ((len(group) < min_fields or wilson_lower(len(group), len(group), level) < target)
               and (fallback.precision is None or fallback.precision >= target)):
             types[kind] = fallback
         else:

@@ -110,6 +110,7 @@ class Field(SchemaModel):
     value: str | None = None
     region: Polygon | None = None
     lines: list[Line] = PydField(default_factory=list)
+    # a reading's confidence; for a field drafted empty, the confidence that its slot is blank
     confidence: float | None = PydField(default=None, ge=0.0, le=1.0)
     status: FieldStatus = FieldStatus.EMPTY
     flags: list[Flag] = PydField(default_factory=list)

@@ -35,6 +35,7 @@ from serving.security import hash_password
 from serving.worker import progress
 
 LOW_CONFIDENCE = 0.8  # fields below this are highlighted (as in the book summary)
+INKED_BLANK = 0.5  # fields drafted empty whose slot is less blank than this are highlighted (ink nobody read)
 MAX_VALUE = 500
 EDITABLE = (RecordState.PENDING.value, RecordState.RETURNED.value)
 log = logging.getLogger("hotich.serve")
@@ -49,8 +50,10 @@ def _names(db: Session, ids: set[int | None]) -> dict[int, str]:
 
 
 def _attention(f: FieldRow) -> bool:
-    return bool(f.flags) or f.status == "unreadable" or (
-        f.status == "filled" and f.confidence is not None and f.confidence < LOW_CONFIDENCE)
+    """Flagged, unreadable, read with a low confidence, or drafted empty over a slot with ink in it
+    (an empty field's confidence says how blank its slot is: ocr.draft.blank)."""
+    low = LOW_CONFIDENCE if f.status == "filled" else INKED_BLANK
+    return bool(f.flags) or f.status == "unreadable" or (f.confidence is not None and f.confidence < low)
 
 
 def _display(f: FieldRow, value: str | None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr.calibration import Calibration, FieldSample, FitSource, coverage, fit_calibration
-from ocr.draft.accept import AUTO_ACCEPT
+from ocr.draft.accept import accept_threshold
 from ocr.evaluation.draft import evaluate_draft
 from ocr.evaluation.layout import page_files
 from ocr.registry import Bundle, file_sha256
@@ -53,14 +53,15 @@ def calibrate_bundle(bundle: Bundle, data: Path, *, target: float = 0.99, min_fi
 
 def calibration_rows(cal: Calibration, samples: list[FieldSample]) -> tuple[list[list[Any]], dict[str, Any]]:
     """Per type (threshold, status, fields, share and precision on the calibration set) for printing,
-    and the totals with the calibration and with the global :data:`AUTO_ACCEPT`."""
+    and the totals with the calibration and with the global :data:`~ocr.draft.accept.AUTO_ACCEPT` (which never
+    accepts a field drafted empty)."""
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{100 * x:.1f} %"
 
     rows = [[kind, fit.fields, f"{fit.threshold:.3f}", fit.status, pct(fit.share), pct(fit.precision)]
             for kind, fit in sorted(cal.types.items())]
     totals = {}
-    for name, rule in (("calibrated", cal.threshold), ("global", lambda _: AUTO_ACCEPT)):
+    for name, rule in (("calibrated", cal.threshold), ("global", accept_threshold)):
         fields, accepted, correct = coverage(samples, rule)
         totals[name] = {"fields": fields, "share": accepted / fields if fields else 0.0,
                         "precision": correct / accepted if accepted else None}

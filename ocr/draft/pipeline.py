@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ocr.draft.blank import blank_confidence
 from ocr.draft.readers import DEFAULT_BEAM, LineJob, LineReader, Reading, make_reader
 from ocr.fields import normalize
 from ocr.htr.preprocess import line_crop
@@ -201,17 +202,19 @@ class PageDrafter:
                     jobs.append(LineJob(crop, kind, fragment=len(live) > 1))
                     where.append((r, f, n))
         readings: dict[tuple[int, int, int], Reading] = dict(zip(where, self.reader.read(jobs)))
-        return [self._record(rec, r, prefix, readings) for r, rec in enumerate(res.records)]
+        return [self._record(rec, r, prefix, readings, grey) for r, rec in enumerate(res.records)]
 
-    def _record(self, rec: Record, r: int, prefix: str, readings: dict[tuple[int, int, int], Reading]) -> Record:
-        fields = [self._field(fld, [(ln, readings.get((r, f, n))) for n, ln in enumerate(fld.lines)])
+    def _record(self, rec: Record, r: int, prefix: str, readings: dict[tuple[int, int, int], Reading],
+                grey: np.ndarray) -> Record:
+        fields = [self._field(fld, [(ln, readings.get((r, f, n))) for n, ln in enumerate(fld.lines)], grey)
                   for f, fld in enumerate(rec.fields)]
         number = next((f.value for f in fields if f.key == "so" and f.value), None)
         return Record(id=f"{prefix}r{r}", number=number, region=rec.region, fields=fields)
 
-    def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]]) -> Field:
+    def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]], grey: np.ndarray) -> Field:
         """Raw text = the lines read, joined (struck-out lines left out); confidence = the lowest
-        line confidence (None when no line was read); value and flags from ``normalize``."""
+        line confidence, or for a field read as empty the confidence that its slot is blank
+        (:mod:`ocr.draft.blank`); value and flags from ``normalize``."""
         out_lines, texts, confs = [], [], []
         for ln, reading in lines:
             if reading is None:
@@ -227,8 +230,9 @@ class PageDrafter:
         raw = " ".join(texts)
         book = self.settings.book
         norm = normalize(self.template.field(fld.key).type, raw, year=book.year, unit=book.unit)
+        conf = (min(confs) if confs else None) if raw else blank_confidence(grey, fld.region)
         return Field(key=fld.key, raw_text=raw, value=norm.value, region=fld.region,
-                     lines=out_lines, confidence=min(confs) if confs else None,
+                     lines=out_lines, confidence=conf,
                      status=FieldStatus.FILLED if raw else FieldStatus.EMPTY, flags=list(norm.flags))
 
 

@@ -11,7 +11,8 @@ Every field of every true record is scored, and every field of a drafted record 
 - ``effort``: edit distance from the drafted value to the true value, summed, over the characters
   of the true values: the share of typing-from-scratch an officer still does (0 = nothing to fix);
 - ``auto_accept_share``: share of fields :func:`~ocr.draft.accept.auto_acceptable` at the
-  threshold (per field type with a :class:`~ocr.calibration.Calibration`), and
+  threshold (per field type with a :class:`~ocr.calibration.Calibration`; fields drafted empty
+  only through a calibration's blank groups), and
   ``auto_accept_precision`` the share of those that are right (None if none);
 - ``pages_per_s``: pages over the drafting time (decoding, layout, recognition, checks);
 - ``peak_rss_mb``: the process's peak resident memory.
@@ -33,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from ocr.calibration import Calibration, FieldSample
+from ocr.calibration import Calibration, FieldSample, blank_group
 from ocr.checks import check_book
-from ocr.draft.accept import AUTO_ACCEPT, auto_acceptable
+from ocr.draft.accept import AUTO_ACCEPT, accept_group, accept_threshold, acceptable
 from ocr.draft.inputs import InputError, PageSource, collect_pages, load_page
 from ocr.draft.pipeline import DEFAULT_LAYOUT, BookInfo, DraftError, DraftSettings, PageDrafter
 from ocr.draft.readers import DEFAULT_BEAM, LineReader, make_reader
@@ -124,12 +125,13 @@ def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftE
 
     def add(tf: Field | None, pf: Field | None) -> None:
         kind = template.field((tf or pf).key).type
-        acceptable = pf is not None and auto_acceptable(pf, kind, year=year, threshold=0.0)  # at any confidence
-        limit = calibration.threshold(kind) if calibration is not None else threshold
-        ok = acceptable and pf is not None and pf.confidence is not None and pf.confidence >= limit
+        group = accept_group(pf, kind) if pf is not None else kind
+        could = pf is not None and acceptable(pf, kind, year=year)  # at some confidence
+        limit = accept_threshold(group, threshold=None if calibration is not None else threshold, calibration=calibration)
+        ok = could and pf is not None and pf.confidence is not None and pf.confidence >= limit
         if on_field is not None:
             right = (tf.value if tf else None) == (pf.value if pf else None)
-            on_field(FieldSample(kind, pf.confidence if pf else None, right, acceptable))
+            on_field(FieldSample(group, pf.confidence if pf else None, right, could))
         result.tally.add(tf, pf, ok)
         result.by_type.setdefault(kind, Tally()).add(tf, pf, ok)
 
@@ -210,6 +212,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
             "models": dict(reader.models),
             "by_type": {k: {"fields": t.fields,
                             "threshold": calibration.threshold(k) if calibration is not None else threshold,
+                            "blank_threshold": accept_threshold(blank_group(k), calibration=calibration),
                             **{m: (round(v, 4) if v is not None else None) for m, v in t.scores().items()}}
                         for k, t in sorted(result.by_type.items())},
             "problems": result.failed}

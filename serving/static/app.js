@@ -215,6 +215,7 @@ async function initReview() {
       const conf = f.confidence == null ? "" : `${Math.round(f.confidence * 100)}%`;
       const hints = [];
       if (f.status === "unreadable") hints.push("không đọc được");
+      if (f.status === "empty" && f.attention && !f.flags.length) hints.push("ô có nét chữ máy chưa đọc");
       if (f.flags.length) hints.push(flagText(f.flags));
       if (f.raw_text && f.raw_text !== f.display) hints.push("chữ viết: " + f.raw_text);
       if (f.changed) hints.push("bản nháp: " + (f.draft_display || "(trống)"));

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ocr.calibration import (FLOOR, NEVER, Calibration, CalibrationError, FieldSample, FitSource, calibration_file,
+from ocr.calibration import (FLOOR, NEVER, Calibration, CalibrationError, FieldSample, FitSource, blank_group,
+                             calibration_file,
                              calibration_for_model, fit_calibration, load_for_model, lowest_threshold, wilson_lower)
-from ocr.draft.accept import AUTO_ACCEPT, accept_threshold, auto_acceptable
+from ocr.draft.accept import AUTO_ACCEPT, accept_group, accept_threshold, auto_acceptable
 from ocr.registry import file_sha256, get_bundle, model_dir
 from ocr.schema import Field, FieldStatus, Flag
 
@@ -142,3 +143,44 @@ def test_only_the_confidence_flag_gives_way_to_a_calibrated_threshold(fitted: Ca
     assert auto_acceptable(field, "gender", calibration=fitted)
     field.flags.append(Flag(code="required_empty", message="x"))
     assert not auto_acceptable(field, "gender", calibration=fitted)
+
+
+def _blank(confidence: float | None) -> Field:
+    return Field(key="k", confidence=confidence, status=FieldStatus.EMPTY)
+
+
+def test_fields_drafted_empty_are_judged_in_blank_groups_of_their_own() -> None:
+    # blank note slots are right when clean (ink confidence above 0.6) and often wrong below;
+    # few blank names: no threshold of their own
+    samples = (typed("text", 100, 0.5, 8) + typed(blank_group("text"), 3000, 0.6, 9)
+               + typed("gender", 2000, 0.7, 1) + typed(blank_group("name"), 40, None, 10, 0.0))
+    cal = fit_calibration(samples, 0.99, 50)
+    fit = cal.types[blank_group("text")]
+    assert fit.status == "fitted" and 0.58 <= fit.threshold <= 0.62 and fit.precision >= 0.99
+    # a blank group never takes the read fields' fallback, fitted or unseen
+    assert cal.types[blank_group("name")].status == "never" and cal.threshold(blank_group("name")) == NEVER
+    assert cal.threshold(blank_group("place")) == NEVER and cal.threshold("place") == cal.fallback < 1
+    # the fallback is fitted on read fields only: 3,000 clean blanks do not lower it
+    assert cal.overall.fields == 2100
+    clean = _blank(0.99)
+    assert auto_acceptable(clean, "text", calibration=cal)
+    assert not auto_acceptable(_blank(fit.threshold - 0.01), "text", calibration=cal)
+    assert not auto_acceptable(_blank(None), "text", calibration=cal)  # no slot measured
+    # without a calibration, or with one fitted before blank groups existed, never; an explicit
+    # threshold is for readings only
+    assert not auto_acceptable(clean, "text") and not auto_acceptable(clean, "text", threshold=0.5)
+    old = fit_calibration(typed("text", 800, None, 8, 0.2) + typed("gender", 2000, 0.7, 1))
+    assert not auto_acceptable(clean, "text", calibration=old) and not auto_acceptable(clean, "gender", calibration=old)
+    # a blank that a book check flags (a required field left empty) is looked at
+    clean.flags.append(Flag(code="required_empty", message="a required field is empty"))
+    assert not auto_acceptable(clean, "text", calibration=cal)
+    assert accept_group(clean, "text") == "text/blank" and accept_group(_field("Nam", 0.9), "gender") == "gender"
+
+
+def test_a_large_type_seldom_acceptable_is_not_given_the_fallback() -> None:
+    # 900 signatures, 880 of them flagged (never acceptable) and the 20 others right: too few to
+    # prove 99 % on their own, but the type is large enough that it could have; it is never accepted
+    samples = (typed("gender", 2000, 0.7, 1) + [FieldSample("signature", 0.95, True, True)] * 20
+               + [FieldSample("signature", 0.95, False, False)] * 880)
+    cal = fit_calibration(samples, 0.99, 50)
+    assert cal.overall.status == "fitted" and cal.types["signature"].status == "never"

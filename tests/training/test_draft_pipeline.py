@@ -75,6 +75,9 @@ def test_draft_writes_valid_outputs_and_resumes(pages: Path, tmp_path: Path) -> 
         filled = [f for r in page.records for f in r.fields if f.raw_text]
         assert len(filled) > 0.5 * sum(len(r.fields) for r in gt.records)
         assert all(f.confidence is not None for f in filled)
+        empty = [f for r in page.records for f in r.fields if not f.raw_text and f.region]
+        assert empty and all(f.confidence is not None for f in empty)  # how blank the slot is: ocr.draft.blank
+        assert sum(f.confidence > 0.9 for f in empty) > 0.8 * len(empty)
         assert Path(page.image.path) == (inp / f"{page.id}.jpg").resolve()  # upright already: no copy
         assert validate_pagexml((out / "pagexml" / f"{page.id}.xml").read_text(encoding="utf-8")) == []
     left, right = (Page.load(d) for d in drafts)
