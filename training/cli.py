@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +54,34 @@ def train_htr_command(config_path: Path, out: Path | None, seed: int | None, res
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"done: {run.train()}")
+
+
+@train.command("htr-seq2seq")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("configs/htr/trocr.yaml"), show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=None)
+@click.option("--minutes", type=click.FloatRange(min=0.1), default=None,
+              help="stop after this much wall clock (or at train.steps, whichever comes first)")
+@click.option("--eval", "eval_sets", multiple=True, metavar="NAME=LABELS.TSV",
+              help="score the trained model on this labelled line set at the end (repeatable)")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="override a config key")
+def train_seq2seq_command(config_path: Path, out: Path, seed: int | None, minutes: float | None,
+                          eval_sets: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Train the TrOCR-style encoder-decoder from scratch (for comparison with the CTC model; not shipped)."""
+    from training.htr.seq2seq import load_seq2seq_config, train_seq2seq
+
+    sets = {}
+    for item in eval_sets:
+        name, sep, path = item.partition("=")
+        if not sep or not Path(path).is_file():
+            raise click.BadParameter(f"{item!r}: give NAME=LABELS.TSV with an existing file", param_hint="--eval")
+        sets[name] = Path(path)
+    try:
+        cfg = load_seq2seq_config(config_path, overrides, seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(train_seq2seq(cfg, out, minutes=minutes, eval_labels=sets)))
 
 
 @train.command("htr-eval")
