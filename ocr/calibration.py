@@ -48,8 +48,9 @@ class CalibrationError(ValueError):
 
 class FieldSample(NamedTuple):
     """One scored field of a calibration set: its group (the template field type, or
-    :func:`blank_group` of it for a field drafted empty), its confidence (None when it has none), whether its value is right, and whether it would be auto-acceptable at any
-    confidence (it normalizes confidently and carries no check flag)."""
+    :func:`blank_group` of it for a field drafted empty), its confidence (None when it has none),
+    whether its value is right, and whether it would be auto-acceptable at any confidence (it
+    normalizes confidently and carries no check flag)."""
 
     field_type: str
     confidence: float | None

@@ -127,7 +127,8 @@ def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftE
         kind = template.field((tf or pf).key).type
         group = accept_group(pf, kind) if pf is not None else kind
         could = pf is not None and acceptable(pf, kind, year=year)  # at some confidence
-        limit = accept_threshold(group, threshold=None if calibration is not None else threshold, calibration=calibration)
+        limit = accept_threshold(group, threshold=None if calibration is not None else threshold,
+                                 calibration=calibration)
         ok = could and pf is not None and pf.confidence is not None and pf.confidence >= limit
         if on_field is not None:
             right = (tf.value if tf else None) == (pf.value if pf else None)

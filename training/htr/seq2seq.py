@@ -111,8 +111,8 @@ def greedy_read(model: torch.nn.Module, batch: Batch, cfg: Seq2SeqConfig, charse
             break
     texts = []
     for row in ids[:, 1:].tolist():
-        chars = [t - OFFSET for t in row[: row.index(EOS)] if t > EOS] if EOS in row else [t - OFFSET for t in row if t > EOS]
-        texts.append(charset.decode(chars))
+        row = row[: row.index(EOS)] if EOS in row else row
+        texts.append(charset.decode([t - OFFSET for t in row if t > EOS]))
     return texts
 
 
