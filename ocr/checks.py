@@ -14,7 +14,8 @@ changes a value, and returns how many flags of each code the book holds after ch
   outside the book's year +- 1;
 - ``required_empty``: a field the template marks ``required`` left empty;
 - ``low_confidence``: a field read with confidence below ``low_confidence``;
-- ``overwritten``: kept as recognition set it (writing over writing), counted.
+- ``overwritten``, ``struck_out``: kept as drafting set them (writing over writing; a first
+  attempt struck out and written again), counted.
 
 Running it twice adds nothing new. Messages hold no personal data. Drafting runs
 :func:`ocr.draft.inference.infer_book` first: it sets the values the whole book pins down (flags
@@ -37,7 +38,7 @@ from ocr.schema import Field, FieldStatus, Flag, Page, Record
 from ocr.templates import LedgerTemplate, RowsLayout, TemplateError, load_template
 
 MIN_PARENT_AGE = 12  # years between a parent's birth and the child's
-KEPT_CODES = ("overwritten",)  # set by recognition; counted, never removed
+KEPT_CODES = ("overwritten", "struck_out")  # set by drafting; counted, never removed
 CHECK_CODES = (
     "duplicate_number", "out_of_sequence", "number_gap", "invalid_date", "date_order",
     "required_empty", "low_confidence", *KEPT_CODES,

@@ -21,7 +21,7 @@ from ocr.schema import BookType
 
 FieldType = Literal[
     "name", "date", "date_words", "place", "ethnicity", "nationality", "gender", "number",
-    "relationship", "text", "signature",
+    "relationship", "title", "text", "signature",
 ]
 Side = Literal["single", "left", "right"]
 

@@ -24,13 +24,19 @@ from ocr.htr.preprocess import line_crop
 from ocr.layout import shared_analyzer
 from ocr.layout.base import LayoutResult
 from ocr.layout.deskew import binarize, gray_channel
-from ocr.schema import (AdminUnit, BookMeta, BookType, Field, FieldStatus, ImageRef, Line, Page, Provenance,
-                        Record)
+from ocr.layout.strikes import leading_struck
+from ocr.schema import (AdminUnit, BookMeta, BookType, Field, FieldStatus, Flag, ImageRef, Line, Page,
+                        Provenance, Record)
 from ocr.templates import LedgerTemplate, load_template
 
 DEFAULT_LAYOUT = "learned"  # the U-Net maps; "classical" needs no model
 BLANK_INK = 0.002  # a page with less ink than this share of its pixels is blank
 _BLANK_SIDE = 800  # ink is measured on the page scaled to this width
+STRUCK_MESSAGE = "writing struck out and written again in this field; check which is the entry"
+# Field types whose struck-out lines are looked for: long writing. A closed-set word over two lines
+# ("Việt" / "Nam") or a signature's pen mark can ink a straight band as a stroke does; on 300
+# calibration pages this keeps 277 of 314 struck lines found and 10 clean ones taken (56 without).
+STRIKE_TYPES = frozenset({"name", "place", "text", "title", "date_words"})
 
 
 class DraftError(RuntimeError):
@@ -189,20 +195,22 @@ class PageDrafter:
 
     def _read(self, image: np.ndarray, res: LayoutResult, prefix: str) -> list[Record]:
         grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        records = [mark_struck(rec, grey, self.template) for rec in res.records]
         jobs: list[LineJob] = []
         where: list[tuple[int, int, int]] = []  # (record, field, line) of each job
-        for r, rec in enumerate(res.records):
+        for r, rec in enumerate(records):
             for f, fld in enumerate(rec.fields):
                 kind = self.template.field(fld.key).type
                 live = [ln for ln in fld.lines if not ln.strikethrough]
                 for n, ln in enumerate(fld.lines):
                     crop = line_crop(grey, ln.polygon)
-                    if ln.strikethrough or crop.size == 0:
+                    if crop.size == 0:
                         continue
-                    jobs.append(LineJob(crop, kind, fragment=len(live) > 1))
+                    # a struck-out line is read too, as a fragment: PAGE-XML keeps it, struck through
+                    jobs.append(LineJob(crop, kind, fragment=len(live) > 1 or ln.strikethrough))
                     where.append((r, f, n))
         readings: dict[tuple[int, int, int], Reading] = dict(zip(where, self.reader.read(jobs)))
-        return [self._record(rec, r, prefix, readings, grey) for r, rec in enumerate(res.records)]
+        return [self._record(rec, r, prefix, readings, grey) for r, rec in enumerate(records)]
 
     def _record(self, rec: Record, r: int, prefix: str, readings: dict[tuple[int, int, int], Reading],
                 grey: np.ndarray) -> Record:
@@ -212,9 +220,11 @@ class PageDrafter:
         return Record(id=f"{prefix}r{r}", number=number, region=rec.region, fields=fields)
 
     def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]], grey: np.ndarray) -> Field:
-        """Raw text = the lines read, joined (struck-out lines left out); confidence = the lowest
-        line confidence, or for a field read as empty the confidence that its slot is blank
+        """Raw text = the lines read, joined (struck-out lines, :mod:`ocr.layout.strikes`, keep their
+        reading but are left out, and flag the field ``struck_out``); confidence = the lowest line
+        confidence, or for a field read as empty the confidence that its slot is blank
         (:mod:`ocr.draft.blank`); value and flags from ``normalize``."""
+        crossed = any(ln.strikethrough for ln, _ in lines)
         out_lines, texts, confs = [], [], []
         for ln, reading in lines:
             if reading is None:
@@ -223,6 +233,8 @@ class PageDrafter:
             out_lines.append(ln.model_copy(update={
                 "text": reading.text, "confidence": _unit(reading.confidence),
                 "char_confidences": list(reading.char_probs) if reading.char_probs is not None else None}))
+            if ln.strikethrough:
+                continue
             if reading.text.strip():
                 texts.append(reading.text.strip())
             if reading.confidence is not None:
@@ -231,9 +243,22 @@ class PageDrafter:
         book = self.settings.book
         norm = normalize(self.template.field(fld.key).type, raw, year=book.year, unit=book.unit)
         conf = (min(confs) if confs else None) if raw else blank_confidence(grey, fld.region)
+        flags = list(norm.flags) + ([Flag(code="struck_out", message=STRUCK_MESSAGE)] if crossed else [])
         return Field(key=fld.key, raw_text=raw, value=norm.value, region=fld.region,
                      lines=out_lines, confidence=conf,
-                     status=FieldStatus.FILLED if raw else FieldStatus.EMPTY, flags=list(norm.flags))
+                     status=FieldStatus.FILLED if raw else FieldStatus.EMPTY, flags=flags)
+
+
+def mark_struck(rec: Record, grey: np.ndarray, template: LedgerTemplate) -> Record:
+    """``rec`` with the struck-out leading lines of its fields of :data:`STRIKE_TYPES` marked
+    (:mod:`ocr.layout.strikes`)."""
+    fields = []
+    for fld in rec.fields:
+        n = (leading_struck(grey, [ln.polygon for ln in fld.lines])
+             if len(fld.lines) > 1 and template.field(fld.key).type in STRIKE_TYPES else 0)
+        lines = [ln.model_copy(update={"strikethrough": True}) if i < n else ln for i, ln in enumerate(fld.lines)]
+        fields.append(fld.model_copy(update={"lines": lines}) if n else fld)
+    return rec.model_copy(update={"fields": fields})
 
 
 def _unit(x: float | None) -> float | None:

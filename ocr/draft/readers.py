@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from ocr.htr.constraints import constraint_for
@@ -19,6 +20,13 @@ DEFAULT_BEAM = 8
 # one line of a field written over several is scored without a line's start and end (before, 49
 # better and 37 worse); names 54 better, 57 worse (the name prior already ranks names).
 LM_FIELD_TYPES = frozenset({"text", "place"})
+# Lines of these field types are read this many times wider (height kept). Handwritten digits are
+# narrow for the recognizer's four pixels per frame: "11" lost a "1", "2001" became "2901". Chosen
+# on 210 calibration pages (seeds 8600-8629, never the drafting evaluation's): at 1.2 dates read
+# 83.4 -> 86.1 % exactly, dates in words 73.7 -> 77.9 %, places 66.0 -> 67.8 %; dates at 1.3
+# 85.5 %, at 1.5 82.8 %. Names (74.1 -> 72.7 %), free text, titles, signatures and registration
+# numbers (95.0 -> 94.5 %) lost at 1.2 and are read as they are.
+WIDTH_SCALE = {"date": 1.2, "date_words": 1.2, "place": 1.2}
 READERS = ("ours", "tesseract")
 
 
@@ -50,9 +58,9 @@ class LineReader(Protocol):
 
 
 class OurReader:
-    """``ocr.htr.recognizer.Recognizer`` with each line constrained by its field's type, and the
-    shipped character language model (if any) in the beam search of the field types in
-    :data:`LM_FIELD_TYPES`."""
+    """``ocr.htr.recognizer.Recognizer`` with each line constrained by its field's type, widened
+    by :data:`WIDTH_SCALE`, and the shipped character language model (if any) in the beam search
+    of the field types in :data:`LM_FIELD_TYPES`."""
 
     def __init__(self, model: Path | None = None, threads: int | None = None, beam_width: int = DEFAULT_BEAM,
                  batch_size: int = 32) -> None:
@@ -67,11 +75,19 @@ class OurReader:
         if not jobs:
             return []
         constraints = [constraint_for(j.field_type, fragment=j.fragment) for j in jobs]
-        results = self.recognizer.recognize([j.image for j in jobs], constraints=constraints,
+        results = self.recognizer.recognize([widened(j.image, WIDTH_SCALE.get(j.field_type, 1.0)) for j in jobs],
+                                            constraints=constraints,
                                             beam_width=self.beam_width,
                                             use_lm=[j.field_type in LM_FIELD_TYPES for j in jobs],
                                             fragments=[j.fragment for j in jobs])
         return [Reading(r.text, float(r.confidence), tuple(float(p) for p in r.char_probs)) for r in results]
+
+
+def widened(image: np.ndarray, scale: float) -> np.ndarray:
+    """``image`` stretched ``scale`` times in width (itself at 1.0)."""
+    if scale == 1.0 or image.size == 0:
+        return image
+    return cv2.resize(image, (max(1, round(image.shape[1] * scale)), image.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 class TesseractReader:

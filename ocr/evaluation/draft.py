@@ -19,7 +19,8 @@ Every field of every true record is scored, and every field of a drafted record 
 
 ``by_type`` gives the field scores per template field type (name, date, place...). ``on_field``
 receives every scored field as a :class:`~ocr.calibration.FieldSample` (what
-``hotich models calibrate`` fits thresholds on).
+``hotich models calibrate`` fits thresholds on); ``on_wrong`` every wrong field as a
+:func:`wrong_field` row (what ``hotich eval draft --errors`` writes).
 """
 
 from __future__ import annotations
@@ -116,23 +117,36 @@ def _poly(rec: Record) -> np.ndarray:
     return np.asarray(rec.region, float)
 
 
+def wrong_field(page: Page, record: int | None, kind: str, truth: Field | None, pred: Field | None,
+                accepted: bool) -> dict[str, Any]:
+    """One wrong field, for error analysis: where it is, what it should be and what was drafted."""
+    return {"page": page.id, "image": page.image.path, "record": record, "key": (truth or pred).key, "type": kind,
+            "true_raw": truth.raw_text if truth else "", "true_value": truth.value if truth else None,
+            "raw": pred.raw_text if pred else "", "value": pred.value if pred else None,
+            "confidence": pred.confidence if pred else None, "accepted": accepted,
+            "flags": [f.code for f in pred.flags] if pred else [], "matched": pred is not None and truth is not None}
+
+
 def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftEval, threshold: float,
-               calibration: Calibration | None = None, on_field: Callable[[FieldSample], None] | None = None) -> None:
+               calibration: Calibration | None = None, on_field: Callable[[FieldSample], None] | None = None,
+               on_wrong: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Add a drafted page's records and fields to ``result``; with a calibration its per-type
     thresholds replace ``threshold``."""
     matched = match_records(pred.records, truth.records)
     year = pred.book.year
 
-    def add(tf: Field | None, pf: Field | None) -> None:
+    def add(tf: Field | None, pf: Field | None, record: int | None) -> None:
         kind = template.field((tf or pf).key).type
         group = accept_group(pf, kind) if pf is not None else kind
         could = pf is not None and acceptable(pf, kind, year=year)  # at some confidence
         limit = accept_threshold(group, threshold=None if calibration is not None else threshold,
                                  calibration=calibration)
         ok = could and pf is not None and pf.confidence is not None and pf.confidence >= limit
+        right = (tf.value if tf else None) == (pf.value if pf else None)
         if on_field is not None:
-            right = (tf.value if tf else None) == (pf.value if pf else None)
             on_field(FieldSample(group, pf.confidence if pf else None, right, could))
+        if on_wrong is not None and not right:
+            on_wrong(wrong_field(truth, record, kind, tf, pf, ok))
         result.tally.add(tf, pf, ok)
         result.by_type.setdefault(kind, Tally()).add(tf, pf, ok)
 
@@ -140,10 +154,10 @@ def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftE
         p_rec = pred.records[matched[j]] if j in matched else None
         p_fields = {f.key: f for f in p_rec.fields} if p_rec else {}
         for tf in t_rec.fields:
-            add(tf, p_fields.get(tf.key))
+            add(tf, p_fields.get(tf.key), j)
     for i in set(range(len(pred.records))) - set(matched.values()):
         for pf in pred.records[i].fields:
-            add(None, pf)
+            add(None, pf, None)
     result.records_true += len(truth.records)
     result.records_drafted += len(pred.records)
     result.records_matched += len(matched)
@@ -158,7 +172,8 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
                    beam_width: int = DEFAULT_BEAM, layout: str = DEFAULT_LAYOUT, threshold: float = AUTO_ACCEPT,
                    limit: int | None = None, progress: Callable[[int, int], None] | None = None,
                    calibration: Calibration | None = None,
-                   on_field: Callable[[FieldSample], None] | None = None) -> dict[str, Any]:
+                   on_field: Callable[[FieldSample], None] | None = None,
+                   on_wrong: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Draft every page of ``data`` that has ground truth and score the drafts (see the module
     docstring); returns :data:`KEYS` and counts. ``calibration`` (per-type thresholds) replaces
     ``threshold``; the caller chooses it (:func:`ocr.calibration.calibration_for_model`)."""
@@ -200,7 +215,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
         check_book(book)
     result.seconds = time.perf_counter() - start
     for truth, pred in zip(truths, drafts):
-        score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field)
+        score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field, on_wrong)
     result.pages = len(files)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {**result.tally.scores(),

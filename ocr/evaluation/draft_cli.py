@@ -68,32 +68,39 @@ def render(result: dict) -> str:
                                  "own calibration.json, if any, else --threshold].")
 @click.option("--no-calibration", is_flag=True, help="Use --threshold even if the recognizer has a calibration.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N pages.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Also write every wrong field (page, record, key, type, truth, draft, confidence) to this "
+                   "JSON Lines file, for error analysis. It holds the pages' text: keep it with the pages.")
 @click.pass_context
 def draft(ctx: click.Context, data: Path, as_json: bool, recognizer: str, model: Path | None, layout: str,
           threads: int | None, beam: int, threshold: float, calibration_path: Path | None, no_calibration: bool,
-          limit: int | None) -> None:
+          limit: int | None, errors_path: Path | None) -> None:
     """Field accuracy, field CER, officer effort, auto-acceptance and speed of `hotich draft`.
 
     Auto-acceptance uses the recognizer's calibrated per-type thresholds when it has them
     (`hotich models calibrate`), else one global --threshold; the output says which
     ("calibration").
 
-    Example: hotich eval draft --data data/synth --json
+    Example: hotich eval draft --data data/synth --json --errors wrong.jsonl
     """
     explicit = ctx.get_parameter_source("threshold") is not ParameterSource.DEFAULT
     if calibration_path is not None and (explicit or no_calibration):
         raise click.UsageError("--calibration goes with neither --threshold nor --no-calibration; give one of them")
+    wrong: list[dict] = []
     try:
         calibration = _calibration(recognizer, model, calibration_path, off=no_calibration or explicit)
         result = evaluate_draft(data, recognizer=recognizer, model=model, threads=threads, beam_width=beam,
                                 layout=layout, threshold=threshold, limit=limit,
-                                calibration=calibration[0] if calibration else None)
+                                calibration=calibration[0] if calibration else None,
+                                on_wrong=wrong.append if errors_path else None)
         if calibration is not None:
             result["calibration"] = {"path": str(calibration[1]), **result["calibration"]}
     except (ModelError, NotInstalled, CalibrationError) as exc:  # all ValueErrors: caught first
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if errors_path is not None:
+        errors_path.write_text("".join(json.dumps(w, ensure_ascii=False) + "\n" for w in wrong), encoding="utf-8")
     for problem in result.pop("problems"):
         click.echo(problem, err=True)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else render(result))

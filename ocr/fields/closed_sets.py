@@ -1,4 +1,5 @@
-"""Closed sets (gender, ethnicity, nationality, relationship): aliases and misspellings to the official name."""
+"""Closed sets (gender, ethnicity, nationality, relationship, signer's title): aliases and misspellings to the
+official name."""
 
 from __future__ import annotations
 
@@ -12,16 +13,14 @@ from ocr.fields.result import Normalized
 # Template field type -> lexicon kind.
 LEXICON_OF: dict[str, lexicon.LexiconKind] = {
     "gender": "gender", "ethnicity": "ethnic_group", "nationality": "nationality",
-    "relationship": "relationship",
+    "relationship": "relationship", "title": "title",
 }
 
 
 @lru_cache(maxsize=None)
 def _spellings(kind: str) -> dict[str, lexicon.Term]:
     """``lookup_key(spelling) -> term`` for every official name and alias of a lexicon."""
-    loaders = {"gender": lexicon.genders, "ethnic_group": lexicon.ethnic_groups,
-               "nationality": lexicon.nationalities, "relationship": lexicon.relationships}
-    return lexicon.alias_index(loaders[kind]())
+    return lexicon.alias_index(lexicon.LOADERS[kind]())
 
 
 def normalize_closed(field_type: str, text: str) -> Normalized:

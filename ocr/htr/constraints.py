@@ -4,7 +4,7 @@ A :class:`Constraint` answers, for the prefix read so far (held as a state), whi
 come next and whether the line may end there. The field grammars below are compiled once (cached)
 to :class:`~ocr.htr.grammar.Automaton` objects:
 
-- closed sets (gender, ethnicity, nationality, relationship): every official name and alias of
+- closed sets (gender, ethnicity, nationality, relationship, signer's title): every official name and alias of
   the lexicon, in its own case, lower case, upper case and capitalised;
 - names: 2-5 syllables, each capitalised or in capitals, separated by single spaces;
 - places: a permissive sequence of pre-2025 unit names with or without their kind words or
@@ -124,17 +124,17 @@ def lexicon_constraint(texts: Iterable[str], name: str = "lexicon") -> Automaton
     return Automaton(words(sorted(spellings(texts))), name)
 
 
-def _terms(kind: str) -> list[str]:
+def _terms(field_type: str) -> list[str]:
     from ocr import lexicon
+    from ocr.fields.closed_sets import LEXICON_OF
 
-    loaders = {"gender": lexicon.genders, "ethnicity": lexicon.ethnic_groups,
-               "nationality": lexicon.nationalities, "relationship": lexicon.relationships}
-    return [s for term in loaders[kind]() for s in term.spellings]
+    return [s for term in lexicon.LOADERS[LEXICON_OF[field_type]]() for s in term.spellings]
 
 
 @lru_cache(maxsize=None)
 def closed_set_constraint(kind: str) -> Automaton:
-    """Official names and aliases of a lexicon: gender, ethnicity, nationality, relationship."""
+    """Official names and aliases of a closed-set field type: gender, ethnicity, nationality,
+    relationship, title."""
     return lexicon_constraint(_terms(kind), kind)
 
 
@@ -165,14 +165,18 @@ def name_constraint() -> Automaton:
 WORD_YEARS = (1850, 2031)
 
 
+# A year in digits, 1850-2039: the ledgers' people were born from the 1850s on, and notes were
+# added to the books until today ("2901" or "1200" is a misread "2001").
+YEAR4 = alt(seq("18", chars("56789"), DIGIT), seq("19", DIGIT, DIGIT), seq("20", chars("0123"), DIGIT))
+
+
 def _date_grammar() -> Node:
     day = alt(seq(opt("0"), chars("123456789")), seq(chars("12"), DIGIT), seq("3", chars("01")))
     month = alt(seq(opt("0"), chars("123456789")), seq("1", chars("012")))
-    year4 = seq(chars("12"), DIGIT, DIGIT, DIGIT)
-    year = alt(year4, seq(DIGIT, DIGIT))
-    numeric = alt(*(seq(day, sep, month, sep, year) for sep in "/-."), seq(month, "/", year4))
+    year = alt(YEAR4, seq(DIGIT, DIGIT))
+    numeric = alt(*(seq(day, sep, month, sep, year) for sep in "/-."), seq(month, "/", YEAR4))
     long = seq(words(["ngày ", "Ngày "]), day, " tháng ", month, " năm ", year)
-    year_only = seq(opt(words(["năm ", "Năm "])), year4)
+    year_only = seq(opt(words(["năm ", "Năm "])), YEAR4)
     day_words = alt(seq(opt(words([f"{p} " for p in DAY_PREFIXES])), _spelled(range(1, 11))),
                     _spelled(range(11, 32)))
     month_words = alt(_spelled(range(1, 13)), words(MONTH_NAMES))
@@ -198,8 +202,7 @@ def date_constraint() -> Automaton:
 @lru_cache(maxsize=1)
 def number_constraint() -> Automaton:
     """Digits with an optional year: "12", "012", "12/98", "12/1998"."""
-    year = alt(seq(DIGIT, DIGIT), seq(DIGIT, DIGIT, DIGIT, DIGIT))
-    return Automaton(seq(NUMBER, opt(seq("/", year))), "number")
+    return Automaton(seq(NUMBER, opt(seq("/", alt(seq(DIGIT, DIGIT), YEAR4)))), "number")
 
 
 _ADMIN_KINDS = ("Tỉnh", "Thành phố", "Huyện", "Quận", "Thị xã", "Xã", "Phường", "Thị trấn")
@@ -254,6 +257,7 @@ _REGISTRY: dict[str, Callable[[], Automaton] | None] = {
     "nationality": lambda: closed_set_constraint("nationality"),
     "gender": lambda: closed_set_constraint("gender"),
     "relationship": lambda: closed_set_constraint("relationship"),
+    "title": lambda: closed_set_constraint("title"),
     "number": number_constraint,
     "text": None,
     "signature": None,

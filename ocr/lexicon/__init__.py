@@ -1,4 +1,4 @@
-"""Closed-set lexicons: ethnic groups, nationalities, genders, relationships and personal names.
+"""Closed-set lexicons: ethnic groups, nationalities, genders, relationships, signer titles and personal names.
 
 Each set lives in one YAML file beside this module, the single source of truth for it; it is
 loaded once (cached) into frozen pydantic models. All strings are Unicode NFC. ``resolve`` maps
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -183,6 +184,23 @@ def relationships() -> tuple[Relationship, ...]:
     return tuple(Relationship(**e) for e in _load("relationships.yaml"))
 
 
+COMMUNE_KINDS = ("xã", "phường", "thị trấn")  # what "{unit}" stands for in a title
+
+
+@lru_cache(maxsize=None)
+def title_forms() -> tuple[Term, ...]:
+    """Signer titles as ``titles.yaml`` holds them, "{unit}" left in (what the generator writes from)."""
+    return tuple(Term(**e) for e in _load("titles.yaml"))
+
+
+@lru_cache(maxsize=None)
+def titles() -> tuple[Term, ...]:
+    """Signer titles (Chủ tịch, Phó Chủ tịch) with every alias spelled out for each commune kind."""
+    return tuple(Term(name=t.name, aliases=tuple(dict.fromkeys(a.format(unit=u) for a in t.aliases
+                                                                 for u in COMMUNE_KINDS)))
+                 for t in title_forms())
+
+
 @lru_cache(maxsize=None)
 def names() -> NameLexicon:
     """Personal-name parts with weights, and minority name patterns."""
@@ -224,10 +242,10 @@ def lookup_key(text: str) -> str:
     return " ".join(text.split())
 
 
-LexiconKind = Literal["ethnic_group", "nationality", "gender", "relationship"]
-_LOADERS = {
+LexiconKind = Literal["ethnic_group", "nationality", "gender", "relationship", "title"]
+LOADERS: dict[str, Callable[[], tuple[Term, ...]]] = {
     "ethnic_group": ethnic_groups, "nationality": nationalities, "gender": genders,
-    "relationship": relationships,
+    "relationship": relationships, "title": titles,
 }
 T = TypeVar("T", bound=Term)
 
@@ -245,7 +263,7 @@ def alias_index(entries: tuple[T, ...]) -> dict[str, T]:
 
 @lru_cache(maxsize=None)
 def _index(kind: str) -> dict[str, Term]:
-    return alias_index(_LOADERS[kind]())
+    return alias_index(LOADERS[kind]())
 
 
 def resolve(kind: LexiconKind, text: str) -> Term | None:
@@ -254,7 +272,7 @@ def resolve(kind: LexiconKind, text: str) -> Term | None:
 
 
 __all__ = [
-    "EthnicGroup", "GenderTerm", "NameLexicon", "NamePart", "NamePattern", "Nationality",
+    "COMMUNE_KINDS", "LOADERS", "EthnicGroup", "GenderTerm", "NameLexicon", "NamePart", "NamePattern", "Nationality",
     "Relationship", "Surname", "Term", "alias_index", "ethnic_groups", "genders", "lookup_key",
-    "names", "nationalities", "relationships", "resolve",
+    "names", "nationalities", "relationships", "resolve", "title_forms", "titles",
 ]

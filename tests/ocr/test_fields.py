@@ -198,6 +198,10 @@ def test_date_words_field_holding_digits_reads_them():
     ("gender", "gái", "Nữ"),
     ("relationship", "Má", "Mẹ"),
     ("relationship", "Bố", "Cha"),
+    ("title", "P. Chủ tịch", "Phó Chủ tịch"),
+    ("title", "Chủ tịch UBND phường", "Chủ tịch"),
+    ("title", "PCT UBND", "Phó Chủ tịch"),
+    ("title", "KT Chủ tịch Phó Chủ tịch", "Phó Chủ tịch"),
 ])
 def test_aliases_give_the_official_name_with_a_flag(field_type, raw, value):
     result = normalize(field_type, raw)
@@ -207,7 +211,7 @@ def test_aliases_give_the_official_name_with_a_flag(field_type, raw, value):
 
 @pytest.mark.parametrize("field_type, raw, value", [
     ("ethnicity", "KINH", "Kinh"), ("gender", "nữ", "Nữ"), ("nationality", "việt nam", "Việt Nam"),
-    ("ethnicity", "Khơ-Me", "Khơ Me"), ("relationship", "bà nội", "Bà nội"),
+    ("ethnicity", "Khơ-Me", "Khơ Me"), ("relationship", "bà nội", "Bà nội"), ("title", "phó chủ tịch", "Phó Chủ tịch"),
 ])
 def test_official_names_in_another_case_need_no_flag(field_type, raw, value):
     result = normalize(field_type, raw)

@@ -203,7 +203,7 @@ DATES_OK = [
     "Ngày mười hai tháng ba năm một nghìn chín trăm chín mươi tám",
     "ngày mồng năm tháng giêng năm hai nghìn linh ba",
     "Ngày hai mươi mốt tháng tư năm một ngàn chín trăm bảy mươi lăm",
-    "Năm một nghìn chín trăm sáu mươi lăm",
+    "Năm một nghìn chín trăm sáu mươi lăm", "1/1/1850", "31/12/2039",
 ]
 DATES_BAD = ["", "abc", "32/1/1998", "12/13/1998", "12/3/199", "12//1998", "12/3-1998", "ngày ngày",
              "ngày 12", "Ngày mười hai tháng ba", "12 3 1998", "1998a", "năm",
@@ -212,7 +212,9 @@ DATES_BAD = ["", "abc", "32/1/1998", "12/13/1998", "12/3/199", "12//1998", "12/3
              "Ngày hai mươi chín tháng một tám một ngàn chín trăm chín mươi ba",
              "Ngày hai trăm bảy tháng mươi một năm hai ngàn", "Ngày ba mươi hai tháng ba năm hai nghìn",
              "Ngày mồng hai mươi tháng một năm hai ngàn", "Ngày mười tháng mười ba năm hai nghìn",
-             "Năm ba nghìn", "Năm hai mươi"]
+             "Năm ba nghìn", "Năm hai mươi",
+             # years in digits outside 1850-2039: a misread "2001"
+             "31/12/2901", "31/12/1200", "ngày 5 tháng 1 năm 2906", "1064", "12/1849", "1/1/2040"]
 
 
 @pytest.mark.parametrize("text", DATES_OK)
@@ -245,7 +247,16 @@ def test_a_misread_number_word_in_a_date_becomes_the_valid_one():
 def test_number_grammar():
     c = constraint_for("number")
     assert all(accepts(c, t) for t in ("7", "012", "12/98", "12/1998"))
-    assert not any(accepts(c, t) for t in ("", "12/", "/98", "1a", "12/9", "12 98"))
+    assert not any(accepts(c, t) for t in ("", "12/", "/98", "1a", "12/9", "12 98", "12/2998"))
+
+
+def test_signer_title_grammar():
+    c = constraint_for("title")
+    for ok in ("Chủ tịch", "Phó Chủ tịch UBND xã", "Chủ tịch UBND thị trấn", "P. Chủ tịch", "CT UBND",
+               "Chủ tịch UBND"):
+        assert accepts(c, ok), ok
+    for bad in ("Phó", "Bí thư", "Chủ tịch UBND huyện"):
+        assert not accepts(c, bad), bad
 
 
 def test_name_grammar():

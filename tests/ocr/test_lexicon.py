@@ -53,9 +53,9 @@ def test_data_files_are_nfc_and_loaded_strings_too():
     assert all(s == s.strip() and s for s in strings)
 
 
-@pytest.mark.parametrize("kind", ["ethnic_group", "nationality", "gender", "relationship"])
+@pytest.mark.parametrize("kind", ["ethnic_group", "nationality", "gender", "relationship", "title"])
 def test_spellings_are_unambiguous(kind):
-    entries = lexicon._LOADERS[kind]()
+    entries = lexicon.LOADERS[kind]()
     index = lexicon.alias_index(entries)  # raises on a spelling shared by two entries
     assert {e.name for e in index.values()} == {e.name for e in entries}
 

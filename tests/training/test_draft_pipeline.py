@@ -178,11 +178,16 @@ def test_bad_inputs_are_reported_and_the_rest_is_drafted(pages: Path, tmp_path: 
     assert wrong[0] == 1 and "does not look like template ks_2006" in wrong[1], wrong[1]
 
 
-def test_eval_draft_json(pages: Path) -> None:
-    result = CliRunner().invoke(main, ["eval", "draft", "--data", str(pages), "--json", "--threads", "1"])
+def test_eval_draft_json(pages: Path, tmp_path: Path) -> None:
+    errors = tmp_path / "wrong.jsonl"
+    result = CliRunner().invoke(main, ["eval", "draft", "--data", str(pages), "--json", "--threads", "1",
+                                       "--errors", str(errors)])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output.strip().splitlines()[-1])
     assert set(KEYS) <= set(scores)
     assert scores["pages"] == 2 and scores["records_matched"] >= scores["records_true"] - 2
     assert 0.3 < scores["field_accuracy"] <= 1 and 0 <= scores["field_cer"] < 0.5 and scores["effort"] < 0.6
     assert 0 <= scores["auto_accept_share"] <= 1 and scores["pages_per_s"] > 0 and scores["peak_rss_mb"] > 50
+    wrong = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert len(wrong) == round(scores["fields"] * (1 - scores["field_accuracy"]))  # every wrong field, once
+    assert all(w["value"] != w["true_value"] and w["type"] and w["key"] for w in wrong)

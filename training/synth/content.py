@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
 
 from ocr import lexicon
 from ocr.fields.roles import MAIN_ROLE, ROLES, split_key  # noqa: F401  (ROLES, split_key re-exported)
 from ocr.ministry import LOAI_CU_TRU, LOAI_DANG_KY, LOAI_GIAY_TO
+from ocr.templates import FieldType
 from training.synth import dates as D
 from training.synth import phrases as X
 from training.synth.people import Name, Person, Weighted, ethnic_mix, name_maker
@@ -33,10 +35,9 @@ from training.synth.places import (
 
 __all__ = ["BookContentGenerator", "FieldContent", "random_unit", "split_key"]
 
-FIELD_TYPES = frozenset({
-    "name", "date", "date_words", "place", "ethnicity", "nationality", "gender", "number",
-    "relationship", "text", "signature",
-})
+FIELD_TYPES = frozenset(get_args(FieldType))
+# The signer's title as written: official title -> its spellings, "{unit}" for the commune's kind.
+TITLE_FORMS = {t.name: t.spellings for t in lexicon.title_forms()}
 # Dân tộc written for foreigners where the group is also one of Vietnam's; else left empty.
 _FOREIGN_ETHNICITY = {"Trung Quốc": "Hoa", "Đài Loan": "Hoa", "Lào": "Lào", "Campuchia": "Khơ Me"}
 EXPECTED_PER_YEAR = {"KS": (60, 400), "KT": (20, 150), "KH": (20, 150), "CMC": (3, 25), "NCN": (2, 12)}
@@ -665,9 +666,9 @@ class BookContentGenerator:
         if key in ("nguoiKy",):
             return self._name(rec, rec.signer[0], caps=False)
         if key == "chucVuNguoiKy":
-            title = rec.signer[1]
-            raw = X.TITLES[title][w.title_variant % len(X.TITLES[title])].format(unit=self.home.commune.kind.lower())
-            return FieldContent(raw, title)
+            forms = TITLE_FORMS[rec.signer[1]]
+            raw = forms[w.title_variant % len(forms)].format(unit=self.home.commune.kind.lower())
+            return FieldContent(raw, rec.signer[1])
         if key == "nguoiThucHien":
             return self._name(rec, w.name, caps=False)
         if key == "ghiChu":

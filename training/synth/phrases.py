@@ -26,12 +26,6 @@ DEATH_CAUSES: tuple[tuple[int, tuple[str, ...]], ...] = (
 HOME_DEATH = HOME_PLACES
 HOME_BIRTH = ("Tại nhà", "Tại gia đình", "Nhà riêng")
 
-# The signer's title: (normalized, raw variants; "{unit}" is the commune's kind in lower case).
-TITLES: dict[str, tuple[str, ...]] = {
-    "Chủ tịch": ("Chủ tịch", "Chủ tịch UBND {unit}", "CT UBND", "Chủ tịch UBND", "TM UBND Chủ tịch"),
-    "Phó Chủ tịch": ("Phó Chủ tịch", "Phó Chủ tịch UBND {unit}", "PCT UBND", "P. Chủ tịch", "KT Chủ tịch Phó Chủ tịch"),
-}
-
 REGISTRATION_TYPE_WORDS: dict[int, tuple[str, ...]] = {
     1: ("Đúng hạn", "Đúng hạn", "ĐK đúng hạn"),
     2: ("Đăng ký lại", "ĐK lại", "Đăng ký lại"),

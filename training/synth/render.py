@@ -215,7 +215,7 @@ def _record_fields(canvas: Canvas, plan: PagePlan, geom: PageGeom, row: int, rng
                 status = FieldStatus.EMPTY
         elif fc.raw:
             struck = None
-            if slot.spec.type in ("name", "place", "text") and rng.random() < 0.03:
+            if slot.spec.type in ("name", "place", "text", "title") and rng.random() < 0.03:
                 struck = _misspelling(fc.raw, rng)
                 flags.append(Flag(code="struck_out"))
             overwrite = slot.spec.type in ("date", "number") and rng.random() < 0.03
