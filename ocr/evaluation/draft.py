@@ -17,7 +17,8 @@ Every field of every true record is scored, and every field of a drafted record 
 - ``pages_per_s``: pages over the drafting time (decoding, layout, recognition, checks);
 - ``peak_rss_mb``: the process's peak resident memory.
 
-``by_type`` gives the field scores per template field type (name, date, place...). ``on_field``
+``by_type`` gives the field scores per template field type (name, date, place...), ``by_template``
+per ledger template (ks_1999, ks_dense...). ``on_field``
 receives every scored field as a :class:`~ocr.calibration.FieldSample` (what
 ``hotich models calibrate`` fits thresholds on); ``on_wrong`` every wrong field as a
 :func:`wrong_field` row (what ``hotich eval draft --errors`` writes).
@@ -92,6 +93,7 @@ class DraftEval:
 
     tally: Tally = field(default_factory=Tally)
     by_type: dict[str, Tally] = field(default_factory=dict)  # per template field type
+    by_template: dict[str, Tally] = field(default_factory=dict)  # per ledger template
     pages: int = 0
     failed: list[str] = field(default_factory=list)
     records_true: int = 0
@@ -149,6 +151,7 @@ def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftE
             on_wrong(wrong_field(truth, record, kind, tf, pf, ok))
         result.tally.add(tf, pf, ok)
         result.by_type.setdefault(kind, Tally()).add(tf, pf, ok)
+        result.by_template.setdefault(template.id, Tally()).add(tf, pf, ok)
 
     for j, t_rec in enumerate(truth.records):
         p_rec = pred.records[matched[j]] if j in matched else None
@@ -231,4 +234,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
                             "blank_threshold": accept_threshold(blank_group(k), calibration=calibration),
                             **{m: (round(v, 4) if v is not None else None) for m, v in t.scores().items()}}
                         for k, t in sorted(result.by_type.items())},
+            "by_template": {k: {"fields": t.fields, **{m: (round(v, 4) if v is not None else None)
+                                                       for m, v in t.scores().items()}}
+                            for k, t in sorted(result.by_template.items())},
             "problems": result.failed}

@@ -47,7 +47,11 @@ def render(result: dict) -> str:
               f"{result['records_drafted']} drafted; recognizer {result['recognizer']}, auto-accept at {accept}")
     per_type = table(["field type", "fields", "accuracy", "CER", "effort", "threshold", "auto-accept", "precision"],
                      types)
-    return table(["", "value"], rows) + "\n\n" + per_type + "\n" + counts
+    templates = [[tid, t["fields"], f"{100 * t['field_accuracy']:.1f} %", f"{100 * t['field_cer']:.1f} %",
+                  f"{100 * t['effort']:.1f} %", f"{100 * t['auto_accept_share']:.1f} %", precision(t)]
+                 for tid, t in result["by_template"].items()]
+    per_template = table(["template", "fields", "accuracy", "CER", "effort", "auto-accept", "precision"], templates)
+    return table(["", "value"], rows) + "\n\n" + per_type + "\n\n" + per_template + "\n" + counts
 
 
 @click.command("draft")

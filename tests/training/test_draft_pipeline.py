@@ -188,6 +188,8 @@ def test_eval_draft_json(pages: Path, tmp_path: Path) -> None:
     assert scores["pages"] == 2 and scores["records_matched"] >= scores["records_true"] - 2
     assert 0.3 < scores["field_accuracy"] <= 1 and 0 <= scores["field_cer"] < 0.5 and scores["effort"] < 0.6
     assert 0 <= scores["auto_accept_share"] <= 1 and scores["pages_per_s"] > 0 and scores["peak_rss_mb"] > 50
+    assert sum(t["fields"] for t in scores["by_template"].values()) == scores["fields"]
+    assert sum(t["fields"] for t in scores["by_type"].values()) == scores["fields"]
     wrong = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert len(wrong) == round(scores["fields"] * (1 - scores["field_accuracy"]))  # every wrong field, once
     assert all(w["value"] != w["true_value"] and w["type"] and w["key"] for w in wrong)
