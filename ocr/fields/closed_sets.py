@@ -3,8 +3,6 @@ official name."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ocr import lexicon
 from ocr.fields.cleaning import normalized_flag, unknown_flag
 from ocr.fields.fuzzy import closest, tolerance
@@ -17,12 +15,6 @@ LEXICON_OF: dict[str, lexicon.LexiconKind] = {
 }
 
 
-@lru_cache(maxsize=None)
-def _spellings(kind: str) -> dict[str, lexicon.Term]:
-    """``lookup_key(spelling) -> term`` for every official name and alias of a lexicon."""
-    return lexicon.alias_index(lexicon.LOADERS[kind]())
-
-
 def normalize_closed(field_type: str, text: str) -> Normalized:
     """The official name that ``text`` (cleaned, non-empty) names: by official name or alias,
     else by the unambiguously closest spelling; else ``text`` itself, not confident."""
@@ -32,7 +24,7 @@ def normalize_closed(field_type: str, text: str) -> Normalized:
         if lexicon.lookup_key(text) == lexicon.lookup_key(term.name):
             return Normalized(term.name, (), True)
         return Normalized(term.name, (normalized_flag(f"written {text!r}, another name of {term.name!r}"),), True)
-    index = _spellings(kind)
+    index = lexicon.spelling_index(kind)
     query = lexicon.lookup_key(text)
     match = closest(query, index, same=index)
     if match is not None and match.unambiguous:

@@ -262,17 +262,18 @@ def alias_index(entries: tuple[T, ...]) -> dict[str, T]:
 
 
 @lru_cache(maxsize=None)
-def _index(kind: str) -> dict[str, Term]:
+def spelling_index(kind: str) -> dict[str, Term]:
+    """``lookup_key(spelling) -> entry`` for every spelling of lexicon ``kind`` (cached)."""
     return alias_index(LOADERS[kind]())
 
 
 def resolve(kind: LexiconKind, text: str) -> Term | None:
     """The entry of lexicon ``kind`` that ``text`` names (official name or alias), or None."""
-    return _index(kind).get(lookup_key(text))
+    return spelling_index(kind).get(lookup_key(text))
 
 
 __all__ = [
     "COMMUNE_KINDS", "LOADERS", "EthnicGroup", "GenderTerm", "NameLexicon", "NamePart", "NamePattern", "Nationality",
     "Relationship", "Surname", "Term", "alias_index", "ethnic_groups", "genders", "lookup_key",
-    "names", "nationalities", "relationships", "resolve", "title_forms", "titles",
+    "names", "nationalities", "relationships", "resolve", "spelling_index", "title_forms", "titles",
 ]
