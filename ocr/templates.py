@@ -21,7 +21,7 @@ from ocr.schema import BookType
 
 FieldType = Literal[
     "name", "date", "date_words", "place", "ethnicity", "nationality", "gender", "number",
-    "relationship", "title", "text", "signature",
+    "relationship", "title", "time", "text", "signature",
 ]
 Side = Literal["single", "left", "right"]
 

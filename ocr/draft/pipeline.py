@@ -36,7 +36,7 @@ STRUCK_MESSAGE = "writing struck out and written again in this field; check whic
 # Field types whose struck-out lines are looked for: long writing. A closed-set word over two lines
 # ("Việt" / "Nam") or a signature's pen mark can ink a straight band as a stroke does; on 300
 # calibration pages this keeps 277 of 314 struck lines found and 10 clean ones taken (56 without).
-STRIKE_TYPES = frozenset({"name", "place", "text", "title", "date_words"})
+STRIKE_TYPES = frozenset({"name", "place", "text", "title", "time", "date_words"})
 
 
 class DraftError(RuntimeError):

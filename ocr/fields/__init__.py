@@ -3,7 +3,7 @@
 ``normalize(field_type, raw, year=book_year)`` cleans the text (NFC, single spaces, stray
 punctuation) and reads it by the template field type: dates and dates in words as ISO, names in
 name case, closed sets (gender, ethnicity, nationality, relationship) as their official names,
-places with unit kinds spelled out, registration numbers as the bare number. Every change beyond
+places with unit kinds spelled out, registration numbers as the bare number, times of day as HH:MM. Every change beyond
 form carries a :class:`~ocr.schema.Flag` saying from what; text that cannot be read is never
 guessed (``confident=False`` and a flag).
 """
@@ -20,7 +20,7 @@ from ocr.fields.numbers import normalize_number
 from ocr.fields.places import normalize_place
 from ocr.fields.result import EMPTY, Normalized
 from ocr.fields.signatures import normalize_signature
-from ocr.fields.text import normalize_text
+from ocr.fields.text import normalize_clock, normalize_text
 from ocr.schema import AdminUnit
 
 _BY_TYPE: dict[str, Callable[[str, int | None], Normalized]] = {
@@ -31,6 +31,7 @@ _BY_TYPE: dict[str, Callable[[str, int | None], Normalized]] = {
     "date_words": normalize_date_words,
     "place": lambda t, y: normalize_place(t),
     "number": lambda t, y: normalize_number(t),
+    "time": lambda t, y: normalize_clock(t),
     **{ft: (lambda t, y, ft=ft: normalize_closed(ft, t)) for ft in LEXICON_OF},
 }
 FIELD_TYPES = tuple(_BY_TYPE)

@@ -12,7 +12,9 @@ to :class:`~ocr.htr.grammar.Automaton` objects:
   commas, dashes or spaces;
 - dates: d/m/yyyy, dd/mm/yy, d-m-yy, d.m.yyyy, "ngày d tháng m năm yyyy", a year, and dates
   written out in words;
-- numbers: digits with an optional "/yy" or "/yyyy".
+- numbers: digits with an optional "/yy" or "/yyyy";
+- times of day: "7 giờ 30 phút", "7h30", "7g30", "7 giờ 30'", "7 giờ", "7h", after an optional
+  "lúc" and before an optional part of the day ("sáng", "chiều", ...).
 
 Syllables with the tone on "oa", "oe", "uy" are allowed in both placements ("Hòa" and "Hoà").
 ``constraint_for(field_type)`` maps template field types to constraints (free text and signatures
@@ -29,6 +31,7 @@ from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 from ocr.fields import number_words
 from ocr.fields.number_words import DAY_PREFIXES, MONTH_NAMES
 from ocr.fields.place_words import HOME_PLACES
+from ocr.fields.text import DAY_PARTS
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.htr.name_prior import name_log_prior
 from ocr.text import TONE_MARKS, nfc
@@ -205,6 +208,20 @@ def number_constraint() -> Automaton:
     return Automaton(seq(NUMBER, opt(seq("/", alt(seq(DIGIT, DIGIT), YEAR4)))), "number")
 
 
+def _time_grammar() -> Node:
+    hour = alt(seq(opt("0"), DIGIT), seq("1", DIGIT), seq("2", chars("01234")))
+    minute = alt(DIGIT, seq(chars("012345"), DIGIT))
+    spoken = seq(" giờ", opt(seq(" ", minute, opt(words([" phút", "'"])))))
+    short = seq(chars("hg"), opt(minute))
+    return seq(opt(words(["lúc ", "Lúc "])), hour, alt(spoken, short), opt(seq(" ", words(DAY_PARTS))))
+
+
+@lru_cache(maxsize=1)
+def time_constraint() -> Automaton:
+    """A time of day: "7 giờ 30 phút", "7h30", "lúc 19 giờ", "7 giờ tối"."""
+    return Automaton(_time_grammar(), "time")
+
+
 _ADMIN_KINDS = ("Tỉnh", "Thành phố", "Huyện", "Quận", "Thị xã", "Xã", "Phường", "Thị trấn")
 _ABBREVIATIONS = ("X.", "H.", "T.", "P.", "Q.", "TP", "TP.", "Tp", "Tp.", "TX", "TX.", "Tx.", "TT", "TT.")
 _VILLAGE_KINDS = ("Thôn", "Ấp", "Xóm", "Tổ", "Khu phố", "Khu", "Tổ dân phố", "Bản", "Buôn", "Làng",
@@ -259,6 +276,7 @@ _REGISTRY: dict[str, Callable[[], Automaton] | None] = {
     "relationship": lambda: closed_set_constraint("relationship"),
     "title": lambda: closed_set_constraint("title"),
     "number": number_constraint,
+    "time": time_constraint,
     "text": None,
     "signature": None,
 }

@@ -4,7 +4,7 @@
 const STATE_VI = {pending: "Chờ duyệt", approved: "Đã duyệt", verified: "Đã xác nhận", returned: "Bị trả lại"};
 const BOOK_STATE_VI = {queued: "Đang chờ soạn thảo", drafting: "Đang soạn thảo", ready: "Đã soạn thảo", failed: "Lỗi soạn thảo"};
 const FLAG_VI = {low_confidence: "máy đọc không chắc", normalized: "đã chuẩn hóa từ chữ viết",
-  invalid_date: "ngày không hợp lệ", unknown_date: "không hiểu dạng ngày", date_order: "thứ tự ngày không hợp lý",
+  invalid_date: "ngày không hợp lệ", unknown_date: "không hiểu dạng ngày", unknown_time: "không hiểu dạng giờ", date_order: "thứ tự ngày không hợp lý",
   required_empty: "trường bắt buộc đang trống", out_of_sequence: "số không theo thứ tự", number_gap: "số bị nhảy",
   duplicate_number: "số trùng", inferred_number: "số suy ra từ các số liền kề",
   inferred_year: "năm đăng ký suy ra từ năm của sổ", book_signer: "đọc theo tên cán bộ ký sổ",

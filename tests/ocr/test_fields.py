@@ -373,6 +373,23 @@ def test_text_is_cleaned_and_a_lone_time_is_hh_mm():
     assert normalize("text", "14h05").value == "14:05"
     assert normalize("text", "9 giờ").value == "09:00"
     assert not normalize("text", "25 giờ 70").confident
+    assert normalize("text", "Già yếu").value == "Già yếu"
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("7 giờ 30 phút", "07:30"), ("7h30", "07:30"), ("7g05", "07:05"), ("7 giờ 30'", "07:30"), ("23h", "23:00"),
+    ("lúc 7 giờ tối", "19:00"), ("1 giờ trưa", "13:00"), ("3 giờ chiều", "15:00"), ("12 giờ đêm", "00:00"),
+    ("11 giờ đêm", "23:00"), ("2 giờ đêm", "02:00"), ("9 giờ sáng", "09:00"),
+])
+def test_a_time_of_day_is_hh_mm_on_the_24_hour_clock(raw, value):
+    read = normalize("time", raw)
+    assert (read.value, read.confident, read.flags) == (value, True, ())
+
+
+def test_a_time_field_that_reads_as_no_time_is_kept_and_flagged():
+    read = normalize("time", "22gõ 15 phút")
+    assert read.value == "22gõ 15 phút" and not read.confident
+    assert [f.code for f in read.flags] == ["unknown_time"]
     assert normalize("signature", "Trần Văn Bình").value == "Trần Văn Bình"
 
 

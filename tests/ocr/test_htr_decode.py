@@ -250,6 +250,20 @@ def test_number_grammar():
     assert not any(accepts(c, t) for t in ("", "12/", "/98", "1a", "12/9", "12 98", "12/2998"))
 
 
+def test_time_of_day_grammar_and_a_misread_unit_word():
+    c = constraint_for("time")
+    for ok in ("7 giờ 30 phút", "7h30", "7g30", "7 giờ 30'", "7 giờ", "7h", "23h45", "08h05", "lúc 19 giờ",
+               "7 giờ tối"):
+        assert accepts(c, ok), ok
+    for bad in ("", "25h", "7h60", "22gõ 15 phút", "4 giờ 45 phú", "giờ 30", "7 30"):
+        assert not accepts(c, bad), bad
+    text = "22 giờ 15 phút"
+    i = text.index("ờ")
+    lp = frames_for(text, p=0.4, second={i: "õ"})  # "õ" is likelier than "ờ" at its frame
+    assert decode_line(lp, CS, beam_width=8).text == text.replace("ờ", "õ")
+    assert decode_line(lp, CS, beam_width=8, constraint=c).text == text
+
+
 def test_signer_title_grammar():
     c = constraint_for("title")
     for ok in ("Chủ tịch", "Phó Chủ tịch UBND xã", "Chủ tịch UBND thị trấn", "P. Chủ tịch", "CT UBND",
