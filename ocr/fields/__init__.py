@@ -2,10 +2,10 @@
 
 ``normalize(field_type, raw, year=book_year)`` cleans the text (NFC, single spaces, stray
 punctuation) and reads it by the template field type: dates and dates in words as ISO, names in
-name case, closed sets (gender, ethnicity, nationality, relationship) as their official names,
-places with unit kinds spelled out, registration numbers as the bare number, times of day as HH:MM. Every change beyond
-form carries a :class:`~ocr.schema.Flag` saying from what; text that cannot be read is never
-guessed (``confident=False`` and a flag).
+name case, closed sets (gender, ethnicity, nationality, relationship, signer's title) as their
+official names, places with unit kinds spelled out, registration numbers as the bare number, times
+of day as HH:MM. Every change beyond form carries a :class:`~ocr.schema.Flag` saying from what;
+text that cannot be read is never guessed (``confident=False`` and a flag).
 """
 
 from __future__ import annotations
