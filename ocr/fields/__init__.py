@@ -40,14 +40,14 @@ FIELD_TYPES = tuple(_BY_TYPE)
 def normalize(field_type: str, raw: str, *, year: int | None = None, unit: AdminUnit | None = None) -> Normalized:
     """The normalized value of ``raw`` for a template field of ``field_type``; ``year`` is the
     book's year (it reads 2-digit years), ``unit`` the book's unit (a misread unit of a place may
-    be read as it). Empty text -> value None, no flags."""
+    be read as it, under the name the book's year gave it). Empty text -> value None, no flags."""
     if field_type not in _BY_TYPE:
         raise ValueError(f"unknown field type {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
     text = clean(raw or "", keep_final_dot=field_type in ("text", "signature"))
     if not text:
         return EMPTY
     if field_type == "place":
-        return normalize_place(text, unit)
+        return normalize_place(text, unit, year)
     return _BY_TYPE[field_type](text, year)
 
 

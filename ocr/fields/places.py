@@ -4,7 +4,10 @@
 Đan Phượng" -> "Trạm y tế Xã Tân Lập, Huyện Đan Phượng". A unit written without its kind gets
 it from the pre-2025 administrative units (``ocr.lexicon.admin_units``) only when its name, read
 inside the units written after it, fits a single kind; otherwise it is kept as written. Listed
-names that nest are never changed (a 1999 book's "Tỉnh Hà Tây" stays).
+names that nest are never changed (a 1999 book's "Tỉnh Hà Tây" stays). The tree holds the units
+of 2024 under their own names and under those older books gave them (``ocr.lexicon.history``:
+"Phường Hương Long, Thành phố Huế, Tỉnh Thừa Thiên Huế" nests), and the book's own unit is read
+under the names of the book's year.
 
 Units written (or read) without commas between them are told apart by the list: "Xóm 3 Minh Đài
 Tân Sơn Phú Thọ" -> "Xóm 3, Xã Minh Đài, Huyện Tân Sơn, Tỉnh Phú Thọ" when two or more units
@@ -25,7 +28,8 @@ from ocr.fields.cleaning import normalized_flag, unknown_flag
 from ocr.fields.fuzzy import closest, tolerance
 from ocr.fields.place_words import ADMIN_KINDS, FACILITIES, HOME_PLACES, KIND_LEVEL, UNIT_ABBREVIATIONS, UNIT_KINDS
 from ocr.fields.result import Normalized
-from ocr.lexicon.admin_units import admin_units, split_kind
+from ocr.lexicon.admin_units import AdminUnits, admin_units, split_kind
+from ocr.lexicon.history import history
 from ocr.schema import AdminUnit
 
 LEVELS = ("commune", "district", "province")
@@ -51,16 +55,29 @@ class _Part:
         return _index().spelling.get(full.lower(), full)
 
 
+def named_districts(units: AdminUnits) -> set[tuple[str, str, tuple[str, ...]]]:
+    """Every (province, district, communes) of 2024 under every naming of some year: the 2024
+    names and those of older books ("Tỉnh Hà Tây", "Thị xã Hà Đông", and its communes)."""
+    h = history()
+    out: set[tuple[str, str, tuple[str, ...]]] = set()
+    for p in units.provinces:
+        bare = split_kind(p.name)[1]
+        for d in p.districts:
+            for year in h.years():
+                province_as, district_as = h.named(bare, d.name, year)
+                out.add((province_as or p.name, district_as or d.name, d.communes))
+    return out
+
+
 @dataclass(frozen=True)
 class _Index:
-    """Full names by level and bare name, and the tree to read a name inside its parents."""
+    """Full names by level and bare name, and the tree to read a name inside its parents: the
+    tree of 2024 under its own names and under those older books use (``ocr.lexicon.history``)."""
 
     by_name: tuple[dict[str, frozenset[str]], ...]  # per level: bare name -> full names
     districts_of: dict[str, frozenset[str]]  # province full -> district fulls
     communes_of: dict[str, frozenset[str]]  # district full (any province) -> commune fulls
     communes_in: dict[tuple[str, str], frozenset[str]]  # (province, district) -> commune fulls
-    former: frozenset[str]  # units books name that the tree of 2024 no longer holds
-    communes_of_name: dict[str, frozenset[str]]  # district name without kind -> commune fulls
     spelling: dict[str, str]  # lower-case full name -> as the units list spells it
 
 
@@ -72,30 +89,24 @@ def _index() -> _Index:
     def add(level: int, full: str) -> None:
         by_name[level].setdefault(split_kind(full)[1], set()).add(full)
 
-    districts_of: dict[str, frozenset[str]] = {}
+    districts_of: dict[str, set[str]] = {}
     communes_of: dict[str, set[str]] = {}
-    communes_in: dict[tuple[str, str], frozenset[str]] = {}
-    for p in units.provinces:
-        add(2, p.name)
-        districts_of[p.name] = frozenset(d.name for d in p.districts)
-        for d in p.districts:
-            add(1, d.name)
-            communes_in[(p.name, d.name)] = frozenset(d.communes)
-            communes_of.setdefault(d.name, set()).update(d.communes)
-            for c in d.communes:
-                add(0, c)
-    of_name: dict[str, set[str]] = {}
-    for district, communes in communes_of.items():
-        of_name.setdefault(split_kind(district)[1], set()).update(communes)
-    for full in units.former:
-        add(2 if split_kind(full)[0] == "Tỉnh" else 1, full)
-    return _Index(
-        by_name=tuple({k: frozenset(v) for k, v in level.items()} for level in by_name),
-        districts_of=districts_of, communes_of={k: frozenset(v) for k, v in communes_of.items()},
-        communes_in=communes_in, former=frozenset(units.former),
-        communes_of_name={n: frozenset(cs) for n, cs in of_name.items()},
-        spelling={full.lower(): full for full in units.full_names()},
-    )
+    communes_in: dict[tuple[str, str], set[str]] = {}
+    for province, district, communes in named_districts(units):
+        add(2, province)
+        add(1, district)
+        districts_of.setdefault(province, set()).add(district)
+        communes_in.setdefault((province, district), set()).update(communes)
+        communes_of.setdefault(district, set()).update(communes)
+        for c in communes:
+            add(0, c)
+    spelling = {full.lower(): full for full in units.full_names() | districts_of.keys() | communes_of.keys()}
+
+    def frozen(d: dict) -> dict:
+        return {k: frozenset(v) for k, v in d.items()}
+
+    return _Index(by_name=tuple(frozen(level) for level in by_name), districts_of=frozen(districts_of),
+                  communes_of=frozen(communes_of), communes_in=frozen(communes_in), spelling=spelling)
 
 
 _ABBREVIATION = re.compile(
@@ -104,6 +115,13 @@ _ABBREVIATION = re.compile(
     )) + r")\s*(\S.*)$", re.IGNORECASE,
 )
 _KIND_OF_ABBREVIATION = {a.lower(): kind for kind, pair in UNIT_ABBREVIATIONS.items() for a in pair}
+# Capital abbreviations of two letters or more, their dot left out ("TX Bình Minh"): one letter
+# alone ("T Bình") is too often a stray mark or a word misread to be taken for a kind.
+_UNDOTTED = re.compile(
+    "^(" + "|".join(sorted((a[:-1] for a, _ in UNIT_ABBREVIATIONS.values() if a.endswith(".") and len(a) > 2),
+                           key=len, reverse=True)) + r")\s+(\S.*)$")
+_ADMIN_WORD = re.compile(
+    r"(?:^|\s)(?:" + "|".join(sorted(ADMIN_KINDS, key=len, reverse=True)) + r")(?:\s|$)", re.IGNORECASE)
 _KIND_WORDS = frozenset(k.lower() for k in UNIT_KINDS) | {a.rstrip(".") for a in _KIND_OF_ABBREVIATION}
 _FACILITY_PREFIXES = sorted(
     ((raw, norm, LEVELS.index(level)) for level, raws, norm in FACILITIES for raw in raws),
@@ -125,6 +143,9 @@ def _kind_and_name(text: str) -> tuple[str | None, str]:
     m = _ABBREVIATION.match(text)
     if m:
         return _KIND_OF_ABBREVIATION[m.group(1).lower()], m.group(2).strip()
+    m = _UNDOTTED.match(text)
+    if m:
+        return _KIND_OF_ABBREVIATION[m.group(1).lower() + "."], m.group(2).strip()
     return None, text
 
 
@@ -152,17 +173,11 @@ def _options(level: int, part: _Part) -> list[str]:
 
 
 def _fits(commune: str | None, district: str | None, province: str | None) -> bool:
-    """Whether the units lie inside each other; a unit the tree does not hold (a former one,
-    or one not given) fits anything."""
+    """Whether the units lie inside each other; a unit the tree does not hold (or one not given)
+    fits anything."""
     idx = _index()
-    former_district = district if district in idx.former else None
-    commune, district, province = (None if u in idx.former else u for u in (commune, district, province))
     if district and province in idx.districts_of and district not in idx.districts_of[province]:
         return False
-    if commune and former_district:  # "Huyện Phong Điền" of 1999 is "Thị xã Phong Điền" of 2024
-        pool = idx.communes_of_name.get(split_kind(former_district)[1])
-        if pool is not None and commune not in pool:
-            return False
     if commune and district:
         pool = idx.communes_in.get((province, district)) if province else None
         pool = pool if pool is not None else idx.communes_of.get(district)
@@ -289,6 +304,8 @@ def _resegment(rest: str, start: int, home: AdminUnit | None) -> tuple[list[_Par
         village = [_parse_part(" ".join(words[:bounds[0]]))] if bounds[0] else []
         if village and village[0].kind is None and village[0].name.lower().rstrip(".") in _KIND_WORDS:
             continue  # "Thôn" alone: the village's name was cut off into the units
+        if _ADMIN_WORD.search(" ".join(words[1:bounds[0]])):
+            continue  # "Tổ 6 Phường Hương Long ...": a unit written out cannot be part of the village
         short = [words[a].endswith(".") and len(words[a]) <= 3 for a in bounds[:-1]]  # "X.", "h.", "TX."
         for level in range(start, 4 - len(written)):
             wrong = [i for i, p in enumerate(written) if p.kind and KIND_LEVEL.get(p.kind) not in (None, level + i)]
@@ -397,10 +414,23 @@ def _stray(piece: str) -> bool:
             and not any(piece in level for level in _index().by_name))
 
 
-def normalize_place(text: str, home: AdminUnit | None = None) -> Normalized:
+def home_as_of(home: AdminUnit, year: int | None) -> AdminUnit:
+    """The book's unit (named as in 2024) under the names its book's ``year`` used ("Thành phố
+    Huế", "Quận Phú Xuân" -> "Tỉnh Thừa Thiên Huế", "Thành phố Huế")."""
+    if year is None or not home.district:
+        return home
+    province_as, district_as = history().named(split_kind(home.province)[1], home.district, year)
+    if not (province_as or district_as):
+        return home
+    return home.model_copy(update={"province": province_as or home.province, "district": district_as or home.district})
+
+
+def normalize_place(text: str, home: AdminUnit | None = None, year: int | None = None) -> Normalized:
     """A place (cleaned, not empty) with unit kinds and facility names spelled out; ``home`` is
-    the book's unit (a misread unit may be read as it). A misread of a phrase for home ("Tại nhà
-    6") is read as that phrase, not confidently."""
+    the book's unit and ``year`` its year (a misread unit may be read as the unit under the name
+    that year gave it). A misread of a phrase for home ("Tại nhà 6") is read as that phrase, not
+    confidently."""
+    home = home_as_of(home, year) if home is not None else None
     home_place = _closest_in(text, HOME_PLACES, False) if not _held(_Part(None, text), 0) else None
     if home_place is not None:
         if home_place == text:

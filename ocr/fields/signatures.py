@@ -1,9 +1,10 @@
 """Signatures: the name written beside or under the pen mark, without what was read from the mark.
 
 A signature cell holds a scribble and, often, the signer's name in writing. The recognizer reads
-the scribble as junk ("19N", "nm", "V1"); the value is the last run of two or more words that can
-be name syllables (letters only, capitalised or in capitals, with a vowel), as written. A cell
-with no such run has no legible name: no value, a flag, not confident.
+the scribble as junk ("19N", "nm", "V1", "VU"); the value is the last run of two or more words
+that can be name syllables (letters only, capitalised or in capitals, with a vowel), as written;
+words in capitals before words in small letters are the mark's. A cell with no such run has no
+legible name: no value, a flag, not confident.
 """
 
 from __future__ import annotations
@@ -27,15 +28,25 @@ def name_like(word: str) -> bool:
             and any(base_letter(c) in "aeiouy" for c in word))
 
 
+def _case(word: str) -> str | None:
+    """"upper" for a word in capitals, "title" for one with small letters, None for one letter."""
+    if len(word) < 2:
+        return None
+    return "upper" if word.isupper() else "title"
+
+
 def normalize_signature(text: str) -> Normalized:
     """The signer's name read in a signature cell (see the module docstring)."""
     words = text.split(" ")
     runs: list[list[str]] = [[]]
     for w in words:
-        if name_like(w):
-            runs[-1].append(w)
-        elif runs[-1]:
-            runs.append([])
+        if not name_like(w):
+            if runs[-1]:
+                runs.append([])
+            continue
+        if _case(w) == "title" and any(_case(v) == "upper" for v in runs[-1]):
+            runs.append([])  # capitals before a name written in small letters: "VU Nguyễn Văn Hiếu" is the mark's
+        runs[-1].append(w)
     names = [r for r in runs if len(r) >= MIN_NAME_WORDS]
     if not names:
         return Normalized(None, (unknown_flag("signature", "no legible name beside the signature"),), False)

@@ -30,7 +30,7 @@ from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
 from ocr.fields import number_words
 from ocr.fields.number_words import DAY_PREFIXES, MONTH_NAMES
-from ocr.fields.place_words import HOME_PLACES
+from ocr.fields.place_words import FACILITIES, HOME_PLACES
 from ocr.fields.text import DAY_PARTS
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.htr.name_prior import name_log_prior
@@ -228,12 +228,11 @@ _VILLAGE_KINDS = ("Thôn", "Ấp", "Xóm", "Tổ", "Khu phố", "Khu", "Tổ dâ
                   "Khóm", "Đội", "Đường", "Phố", "Ngõ", "Hẻm")
 _VILLAGE_ABBREVIATIONS = ("KP", "KP.", "Kp.", "TDP", "Tdp")  # may be glued to the number: "KP.9"
 _HOUSE = ("Số", "Số nhà", "SN")
-# What precedes a place of birth or a residence (see training/synth/phrases.py).
-_PLACE_PREFIXES = (
-    *HOME_PLACES, "Tại", "Trạm y tế", "Trạm Y tế", "TYT", "Trạm YT",
-    "Trạm xá", "Bệnh viện", "BV", "Trung tâm y tế", "TTYT", "Bệnh viện đa khoa", "BVĐK",
-    "BV đa khoa", "Nhà hộ sinh", "NHS", "Ủy ban nhân dân", "UBND",
-)
+# What precedes a place of birth or a residence: a home, a health facility as officers write it
+# (the tables the generator writes from too), a People's Committee.
+_PLACE_PREFIXES = tuple(sorted({
+    *HOME_PLACES, "Tại", *(raw for _, raws, _ in FACILITIES for raw in raws), "Ủy ban nhân dân", "UBND",
+}))
 _PLACE_ALIASES = ("HCM", "TP.HCM", "TPHCM", "Sài Gòn", "HN")
 
 

@@ -17,7 +17,7 @@ from ocr.layout.template_match import (
     MATCH_TOL, align_refined, best_row_count, bilinear, block_frames, column_bounds, header_fraction, slot_weights,
 )
 from ocr.layout.textlines import (
-    assign, group_lines, join_rows, outline, slot_index, split_at_slots, text_components, which_slot,
+    assign, dotted_rules, group_lines, join_rows, outline, slot_index, split_at_slots, text_components, which_slot,
 )
 from ocr.schema import Cell, Field, Line, Record, Region, TableGrid
 from ocr.templates import BlocksLayout, FieldSpec, LedgerTemplate, RowsLayout
@@ -60,7 +60,9 @@ class ClassicalLayoutAnalyzer:
         else:
             h, w = image.shape[:2]
             work, tf = image, PageTransform(np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h))
-        found = self.page_structure(work)
+        # blocks are written on dotted lines: px per mm to find them (None: a ruled table has none)
+        dotted = work.shape[1] / template.page.width_mm if template.layout.kind == "blocks" else None
+        found = self.page_structure(work, dotted)
         headers = self._matcher(work)
         slots, warnings = fit_grid(found.hmask, found.vmask, template, side, headers)
         if warnings:  # a grid that did not fit: try the fallback ruling, keep the better fit
@@ -82,20 +84,23 @@ class ClassicalLayoutAnalyzer:
         """Ruling masks to fit the grid on when the analyzer's own do not fit (None: no fallback)."""
         return None
 
-    def page_structure(self, work: np.ndarray) -> PageStructure:
-        """Ruling masks from morphology on the binarized working image, text lines from its ink."""
+    def page_structure(self, work: np.ndarray, dotted: float | None = None) -> PageStructure:
+        """Ruling masks from morphology on the binarized working image, text lines from its ink;
+        ``dotted``: px per mm of a page written on dotted lines, whose dots are no writing."""
         binary = binarize(gray_channel(work))
         hmask, vmask = ruling_masks(binary)
-        return PageStructure(hmask, vmask, lambda slots: self._lines(work, binary, hmask, vmask, slots))
+        dots = dotted_rules(binary, dotted) if dotted else None
+        return PageStructure(hmask, vmask, lambda slots: self._lines(work, binary, hmask, vmask, slots, dots))
 
     def _lines(self, work: np.ndarray, binary: np.ndarray, hmask: np.ndarray, vmask: np.ndarray,
-               slots: list[np.ndarray]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+               slots: list[np.ndarray], dots: np.ndarray | None = None) -> list[list[tuple[np.ndarray, np.ndarray]]]:
         """(polygon, baseline) of the text lines in each slot, top to bottom."""
         out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in slots]
         if self.line_finder is not None:
             return lines_in_slots(self.line_finder.find(work), slots, binary.shape)
         h, w = binary.shape
         ruling = long_only(hmask, True, w // 10) | long_only(vmask, False, h // 10)
+        ruling = ruling | dots if dots is not None else ruling
         comps = text_components(binary, ruling)
         for k, ids in enumerate(assign(comps, slots, binary.shape)):
             out[k] = [outline(comps, ln) for ln in group_lines(comps, ids)]

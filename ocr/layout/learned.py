@@ -24,7 +24,7 @@ from ocr.registry import active_model_path
 from ocr.layout.classical import ClassicalLayoutAnalyzer, PageStructure, lines_in_slots
 from ocr.layout.deskew import binarize, gray_channel
 from ocr.layout.grid import long_only, ruling_masks
-from ocr.layout.textlines import group_lines, outline, outline_mask, text_components
+from ocr.layout.textlines import dotted_rules, group_lines, outline, outline_mask, text_components
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
 
 TASK = "layout"
@@ -178,7 +178,7 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
         """The classical morphological ruling: used where the maps' grid does not fit."""
         return ruling_masks(binarize(gray_channel(work)))
 
-    def page_structure(self, work: np.ndarray) -> PageStructure:
+    def page_structure(self, work: np.ndarray, dotted: float | None = None) -> PageStructure:
         probs = self.model.predict(work)
         h, w = work.shape[:2]
         sx, sy = w / probs.shape[2], h / probs.shape[1]
@@ -195,6 +195,9 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
             return cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
 
         hmask, vmask = full("hrule", (3, RULE_JOIN)), full("vrule", (RULE_JOIN, 3))
-        found = ink_lines(work, hmask | vmask, line_labels(probs, self.threshold))
+        rules = hmask | vmask
+        if dotted:
+            rules = rules | dotted_rules(binarize(gray_channel(work)), dotted)
+        found = ink_lines(work, rules, line_labels(probs, self.threshold))
         return PageStructure(hmask, vmask, lambda slots: lines_in_slots(found, slots, (h, w)),
                              printed_blocks(probs, (sx, sy), self.threshold))

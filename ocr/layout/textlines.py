@@ -23,6 +23,26 @@ class Components:
     centroids: np.ndarray
 
 
+# Dotted writing lines (the 2006 books' blocks), in mm of the page: dots this far apart join into
+# one run, runs this long are a dotted line, and a run this thick is writing, not dots.
+DOT_JOIN_MM = 1.8
+DOTTED_MIN_MM = 25.0
+DOT_THICK_MM = 1.4
+
+
+def dotted_rules(binary: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """The ink of dotted writing lines (255): long, thin horizontal runs of dots. The learned
+    rule maps leave them out on purpose (they are not the table's ruling), and a line outlined
+    with its dotted line below it is read smaller than the lines the recognizer learned from."""
+    def px(mm: float) -> int:
+        return max(1, int(round(mm * px_per_mm)))
+
+    runs = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((1, px(DOT_JOIN_MM)), np.uint8))
+    runs = cv2.morphologyEx(runs, cv2.MORPH_OPEN, np.ones((1, px(DOTTED_MIN_MM)), np.uint8))
+    thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, np.ones((px(DOT_THICK_MM), 1), np.uint8))
+    return cv2.subtract(runs, thick) & binary
+
+
 def text_components(binary: np.ndarray, ruling: np.ndarray) -> Components:
     """Ink that is not ruling, as connected components."""
     ink = cv2.subtract(binary, cv2.dilate(ruling, np.ones((3, 3), np.uint8)))

@@ -287,6 +287,8 @@ def test_number_misread_letters_and_garbage():
     ("Thôn 4, x. Tân Lập, h. Đan Phượng, t. Hà Tây", "Thôn 4, Xã Tân Lập, Huyện Đan Phượng, Tỉnh Hà Tây"),
     ("Tổ 5, P.5, Q.3", "Tổ 5, Phường 5, Quận 3"),
     ("TDP 7, TT. Phùng", "Tổ dân phố 7, Thị trấn Phùng"),
+    ("P. Cái Vồn, TX Bình Minh, T. Vĩnh Long", "Phường Cái Vồn, Thị xã Bình Minh, Tỉnh Vĩnh Long"),  # no dot
+    ("TT Phùng", "Thị trấn Phùng"),
     ("Tại nhà", "Tại nhà"),
 ])
 def test_places_with_kinds_written_are_spelled_out_without_flags(raw, value):
@@ -363,6 +365,37 @@ def test_no_unit_is_guessed_without_a_listed_unit_to_read_it_under(raw):
     assert normalize("place", raw).value == raw
 
 
+@pytest.mark.parametrize("raw, value", [
+    # Huế's wards lay in "Thành phố Huế" of "Tỉnh Thừa Thiên Huế" until 2025 (in Quận Phú Xuân of
+    # Thành phố Huế since): a ward or province misread among those names is read
+    ("Phường Hoàng Long, Thành phố Huế, Tỉnh Thừa Thiên Huế", "Phường Hương Long, Thành phố Huế, Tỉnh Thừa Thiên Huế"),
+    ("Phường Hương Long, Thành phố Huế, Tỉnh Thái Thiên Huế", "Phường Hương Long, Thành phố Huế, Tỉnh Thừa Thiên Huế"),
+])
+def test_a_misread_unit_among_the_names_older_books_gave_units_is_read_as_the_closest(raw, value):
+    result = normalize("place", raw)
+    assert result.value == value and not result.confident
+    assert any("closest listed unit" in f.message for f in result.flags)
+
+
+@pytest.mark.parametrize("raw", [
+    "Phường Hương Long, Thành phố Huế, Tỉnh Thừa Thiên Huế",
+    "Thị trấn Nhã Nam, Huyện Tân Yên, Tỉnh Hà Bắc",   # Bắc Giang's, in Hà Bắc until 1997
+    "Phường Hương Long, Quận Phú Xuân, Thành phố Huế",  # the same ward, named as in 2024
+])
+def test_units_under_the_names_of_their_year_nest_and_are_kept(raw):
+    result = normalize("place", raw)
+    assert result.value == raw and result.confident and result.flags == ()
+
+
+def test_the_books_own_unit_is_read_under_the_names_of_the_books_year():
+    home = AdminUnit(province="Thành phố Huế", district="Quận Phú Xuân", commune="Phường Hương Long")  # 2024
+    raw = "Tổ 6, Phường Hương Long Thành phố Hồi Tỉnh Thừa Thiên Huế"
+    result = normalize("place", raw, unit=home, year=2000)
+    assert result.value == "Tổ 6, Phường Hương Long, Thành phố Huế, Tỉnh Thừa Thiên Huế" and not result.confident
+    # in a book of 2025 the book's unit has its 2024 names, none of which the misread "Hồi" is
+    assert normalize("place", raw, unit=home, year=2025).value == raw
+
+
 # --- text and signatures ----------------------------------------------------------------------
 
 
@@ -397,10 +430,16 @@ def test_a_time_field_that_reads_as_no_time_is_kept_and_flagged():
     ("nm Trần Văn Bình", "Trần Văn Bình"),
     ("V1 H'Hen Niê", "H'Hen Niê"),
     ("NN NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),  # no vowel: not a syllable
+    ("VU Nguyễn Văn Hiếu", "Nguyễn Văn Hiếu"),  # capitals before a name in small letters
+    ("DYN Nguyễn Văn Thanh", "Nguyễn Văn Thanh"),
 ])
 def test_a_signature_keeps_the_written_name_not_what_was_read_from_the_pen_mark(raw, value):
     result = normalize("signature", raw)
     assert result.value == value and result.confident and codes(result) == ["normalized"]
+
+
+def test_capitals_after_a_name_in_small_letters_stay_in_the_name():
+    assert normalize("signature", "AN Nguyễn Văn ĐỨC").value == "Nguyễn Văn ĐỨC"
 
 
 @pytest.mark.parametrize("raw", ["V1", "VNh", "N9h 16 3ý Hợa", "Võ"])

@@ -8,6 +8,7 @@ import unicodedata
 import numpy as np
 import pytest
 
+from ocr.fields.place_words import FACILITIES
 from ocr.htr.charset import Charset, default_charset
 from ocr.htr.constraints import (
     FIELD_TYPES, Constraint, accepts, allowed_after, constraint_for, swap_tone_placement,
@@ -291,6 +292,13 @@ def test_place_grammar():
         assert not accepts(c, bad), bad
     frag = constraint_for("place", fragment=True)
     assert accepts(frag, "Xã Tân Lập, Huyện Đan") and accepts(frag, "Phượng, Tỉnh Hà Tây")
+
+
+def test_place_grammar_reads_every_facility_as_officers_write_it():
+    c = constraint_for("place")
+    for _, raws, _ in FACILITIES:
+        for raw in raws:
+            assert accepts(c, f"{raw} Tỉnh Hà Tây"), raw  # "Bệnh viện Đa khoa" was read as units before
 
 
 def test_closed_sets_with_aliases_and_case():

@@ -10,7 +10,7 @@ from ocr.htr.bundle import ModelError
 from ocr.layout.classical import lines_in_slots
 from ocr.layout.learned import LayoutModel, ink_lines, line_labels
 from ocr.layout.maps import MAP_CHANNELS, MapSpec
-from ocr.layout.textlines import join_rows, slot_index, split_at_slots
+from ocr.layout.textlines import dotted_rules, join_rows, slot_index, split_at_slots
 
 
 def _maps(h: int = 60, w: int = 200) -> np.ndarray:
@@ -74,6 +74,21 @@ def test_ink_lines_are_outlined_from_their_ink_inside_their_map():
     assert p1[:, 0].max() <= 240 + 1 + 3  # ends at the map (+1 px dilation, +3 px padding), not at 420
     assert p1[:, 0].min() <= 40 and p1[:, 1].min() < 35 and p1[:, 1].max() <= 58 + 1 + 3
     assert np.all(b1[:, 1] <= 58 + 1) and 90 < p2[:, 1].mean() < 118
+
+
+def test_a_line_written_on_dots_is_outlined_without_them():
+    page = _written(("Nguyen Van An", 40, 50))
+    for x in range(20, 420, 8):  # a dotted writing line touching the writing's feet, 4 px dots 1.6 mm apart
+        cv2.rectangle(page, (x, 53), (x + 3, 56), (30, 30, 90), -1)
+    inst = np.zeros(page.shape[:2], np.int32)
+    inst[28:62, 15:425] = 1  # the map covers the dots, as it does at its coarse scale
+    grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    dots = dotted_rules((grey < 128).astype(np.uint8) * 255, px_per_mm=5.0)
+    assert dots[53:57].sum() > 0.8 * 255 * 16 * 50 and dots[:50].sum() == 0  # the dots, and no writing
+    (with_dots, _), = ink_lines(page, np.zeros(page.shape[:2], np.uint8), inst)
+    (without, _), = ink_lines(page, dots, inst)
+    assert with_dots[:, 0].max() > 400 and with_dots[:, 1].max() > 55  # runs along the dots
+    assert without[:, 0].max() < 300 and without[:, 1].max() < with_dots[:, 1].max()
 
 
 def test_a_map_line_holding_two_written_lines_is_split():

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from ocr import lexicon
+from ocr.lexicon.admin_units import admin_units
+from ocr.lexicon.history import history
 
 LEXICON_DIR = Path(lexicon.__file__).parent
 
@@ -142,3 +144,20 @@ def test_import_is_light():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=LEXICON_DIR.parents[1])
+
+
+def test_books_of_a_year_name_units_as_the_history_says():
+    h = history()
+    assert h.named("Huế", "Quận Phú Xuân", 2000) == ("Tỉnh Thừa Thiên Huế", "Thành phố Huế")
+    assert h.named("Huế", "Quận Phú Xuân", 2025) == (None, None)
+    assert h.named("Hà Nội", "Quận Hà Đông", 2000) == ("Tỉnh Hà Tây", "Thị xã Hà Đông")
+    assert h.named("Bắc Giang", "Huyện Tân Yên", 1996) == ("Tỉnh Hà Bắc", None)
+    assert h.named("Bắc Giang", "Huyện Tân Yên", 1997) == (None, None)
+
+
+def test_former_units_are_the_historical_names_no_2024_unit_bears():
+    former = set(admin_units().former)
+    assert {"Tỉnh Hà Tây", "Tỉnh Thừa Thiên Huế", "Thị xã Hà Đông"} <= former
+    assert former <= history().names()
+    # still a district in 2024 (of Hà Nội), and a province then: not former
+    assert "Huyện Gia Lâm" not in former and "Thành phố Huế" not in former

@@ -15,11 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from ocr.fields.place_words import ADMIN_KINDS, UNIT_ABBREVIATIONS, UNIT_KINDS
+from ocr.lexicon.history import history
 
-_HERE = Path(__file__).parent
 
 _ABBR = UNIT_ABBREVIATIONS
 
@@ -160,29 +159,11 @@ def region(c: Commune) -> str:
 # --- names of a given year -----------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _history() -> dict:
-    with open(_HERE / "historical_units.yaml", encoding="utf-8") as f:
-        data = yaml.safe_load(f)
-    data["provinces"].sort(key=lambda r: r["until"])
-    data["districts"].sort(key=lambda r: r["until"])
-    return data
-
-
 def as_of(c: Commune, year: int) -> Commune:
     """The commune with its province and district named as in books of ``year``."""
-    h = _history()
-    province, district = c.province, c.district
-    for rule in h["provinces"]:
-        if year < rule["until"] and c.province.name in rule["provinces"]:
-            province = parse_unit(rule["as"])
-            break
-    for rule in h["districts"]:
-        if year < rule["until"] and c.province.name == rule["province"] and c.district.full in rule["districts"]:
-            province = parse_unit(rule["province_as"]) if "province_as" in rule else province
-            district = parse_unit(rule["district_as"]) if "district_as" in rule else district
-            break
-    return replace(c, province=province, district=district)
+    province_as, district_as = history().named(c.province.name, c.district.full, year)
+    return replace(c, province=parse_unit(province_as) if province_as else c.province,
+                   district=parse_unit(district_as) if district_as else c.district)
 
 
 # --- villages ------------------------------------------------------------------------------
