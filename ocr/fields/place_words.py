@@ -1,4 +1,4 @@
-"""Words of places as officers write them: unit kinds, their abbreviations, health facilities.
+"""Words of places as officers write them: unit kinds, their abbreviations, health facilities, village names.
 
 The synthetic generator (training/synth) writes places with these same tables, so what it
 writes and what the normalizer reads cannot drift apart.
@@ -33,3 +33,17 @@ FACILITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("province", ("Bệnh viện đa khoa", "Bệnh viện Đa khoa", "BVĐK", "BV đa khoa"), "Bệnh viện đa khoa"),
     ("district", ("Nhà hộ sinh", "NHS"), "Nhà hộ sinh"),
 )
+
+# Names of villages as books write them, by kind (Thôn and Xóm share theirs): common Kinh names, and
+# the Tày-Thái, Ê Đê and Bahnar elements of mountain villages ("Nà", "Khuổi", "Buôn Ea", "Plei",
+# "Kon") whose syllables are no personal name's. The place grammar reads their syllables too.
+VILLAGE_NAMES: dict[str, tuple[str, ...]] = {
+    "Thôn": ("Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "Đình", "Chùa", "Mới", "Tân Lập",
+             "Đồng Tâm", "An Phú", "Phú Lộc", "Yên Thịnh", "Hòa Bình", "Thống Nhất", "Quyết Tiến"),
+    "Ấp": ("Tân Hòa", "Long Thạnh", "Phú Hòa", "Bình An", "Mỹ Lợi", "Tân Phú", "Thạnh Lợi",
+           "Hòa Thuận", "Vĩnh Lộc", "An Thạnh", "Phước Hưng", "Bình Đông"),
+    "Bản": ("Nà Phầy", "Nà Lầu", "Pác Ngòi", "Khuổi Nạn", "Nậm Cắm", "Huổi Lèng", "Co Mạ", "Chiềng",
+            "Mường Lói", "Phiêng Pẻn", "Sáng Pả", "Lũng Cú"),
+    "Buôn": ("Ea Kmar", "Ky", "Kram", "Tơng Jú", "Đôn", "Ea Bông", "Cư Jút", "Sút M'grư"),
+    "Làng": ("Plei Ring", "Kon Hơ Ring", "Đăk Rơ Wa", "Plei Ơi", "Kon Klor", "Plei Đôn"),
+}

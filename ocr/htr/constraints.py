@@ -30,7 +30,7 @@ from typing import Callable, Hashable, Iterable, Protocol, runtime_checkable
 
 from ocr.fields import number_words
 from ocr.fields.number_words import DAY_PREFIXES, MONTH_NAMES
-from ocr.fields.place_words import FACILITIES, HOME_PLACES
+from ocr.fields.place_words import FACILITIES, HOME_PLACES, VILLAGE_NAMES
 from ocr.fields.text import DAY_PARTS
 from ocr.htr.grammar import Automaton, Node, alt, chars, opt, rep, seq, words
 from ocr.htr.name_prior import name_log_prior
@@ -245,7 +245,8 @@ def _place_grammar() -> Node:
 
     unit_name = words(sorted(spellings(admin_units().names() | set(_PLACE_ALIASES), cases=False)))
     num = seq(NUMBER, opt(chars("ABCDEFGHIKLMNOPQRSTUVXY")))
-    syllable = words(sorted(spellings(name_syllables(), cases=False)))
+    village_words = {w for names in VILLAGE_NAMES.values() for name in names for w in name.split()}
+    syllable = words(sorted(spellings(name_syllables() | village_words, cases=False)))
     kind = alt(seq(words(_lower_too(_ADMIN_KINDS)), " "), seq(words(_lower_too(_ABBREVIATIONS)), opt(" ")))
     unit = seq(opt(kind), alt(unit_name, num))
     named = rep(syllable, 1, None, sep=" ")  # a village or a street: "Thôn Đông", "Số 5 Lê Lợi"

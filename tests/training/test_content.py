@@ -276,6 +276,20 @@ def test_places_value_spells_out_units(births):
     assert checked > 300
 
 
+def test_every_place_the_generator_writes_fits_the_place_grammar():
+    from ocr.htr.constraints import accepts, constraint_for
+
+    grammar = constraint_for("place")
+    # mountain provinces: Tày-Thái "Bản", Ê Đê "Buôn" and Bahnar "Làng" villages
+    books = [_book("KS", 120, unit=_unit(p), seed=31) for p in ("Hà Giang", "Đắk Lắk", "Kon Tum", "Thái Bình")]
+    places = [rec[k].raw for book in books for rec in book for k in rec
+              if k.endswith(("NoiSinh", "QueQuan", "NoiCuTru")) and rec[k].raw]
+    assert len(places) > 500
+    assert any(p.startswith(("Bản ", "Buôn ", "Làng ")) for p in places)
+    bad = [p for p in places if not accepts(grammar, p)]
+    assert not bad, bad[:5]
+
+
 def test_same_seed_same_records_different_seed_different():
     a = _book("KS", 50, seed=5)
     b = _book("KS", 50, seed=5)

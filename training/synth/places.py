@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr.fields.place_words import ADMIN_KINDS, UNIT_ABBREVIATIONS, UNIT_KINDS
+from ocr.fields.place_words import ADMIN_KINDS, UNIT_ABBREVIATIONS, UNIT_KINDS, VILLAGE_NAMES
 from ocr.lexicon.history import history
 
 
@@ -168,18 +168,6 @@ def as_of(c: Commune, year: int) -> Commune:
 
 # --- villages ------------------------------------------------------------------------------
 
-_VILLAGE_NAMES = {
-    "Thôn": ("Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "Đình", "Chùa", "Mới", "Tân Lập",
-             "Đồng Tâm", "An Phú", "Phú Lộc", "Yên Thịnh", "Hòa Bình", "Thống Nhất", "Quyết Tiến"),
-    "Ấp": ("Tân Hòa", "Long Thạnh", "Phú Hòa", "Bình An", "Mỹ Lợi", "Tân Phú", "Thạnh Lợi",
-           "Hòa Thuận", "Vĩnh Lộc", "An Thạnh", "Phước Hưng", "Bình Đông"),
-    "Bản": ("Nà Phầy", "Nà Lầu", "Pác Ngòi", "Khuổi Nạn", "Nậm Cắm", "Huổi Lèng", "Co Mạ", "Chiềng",
-            "Mường Lói", "Phiêng Pẻn", "Sáng Pả", "Lũng Cú"),
-    "Buôn": ("Ea Kmar", "Ky", "Kram", "Tơng Jú", "Đôn", "Ea Bông", "Cư Jút", "Sút M'grư"),
-    "Làng": ("Plei Ring", "Kon Hơ Ring", "Đăk Rơ Wa", "Plei Ơi", "Kon Klor", "Plei Đôn"),
-}
-
-
 def random_village(rng: np.random.Generator, c: Commune, minority: bool = False) -> Unit:
     """A village or residential group of commune ``c`` (Thôn/Xóm in the north, Ấp in the south,
     Bản in the northern mountains, Buôn/Làng in the Central Highlands, Tổ in towns)."""
@@ -195,7 +183,7 @@ def random_village(rng: np.random.Generator, c: Commune, minority: bool = False)
         kind = "Ấp"
     else:
         kind = "Thôn" if rng.random() < 0.7 else "Xóm"
-    names = _VILLAGE_NAMES.get(kind if kind != "Xóm" else "Thôn", ())
+    names = VILLAGE_NAMES.get(kind if kind != "Xóm" else "Thôn", ())
     if not names or (kind in ("Thôn", "Xóm", "Ấp") and rng.random() < 0.55):
         return Unit(kind, str(int(rng.integers(1, 16))))
     return Unit(kind, str(names[int(rng.integers(len(names)))]))
