@@ -200,6 +200,7 @@ def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str 
     lengths = np.array([c.hi - c.lo for c in hl])
     long_ = [c for c, n in zip(hl, lengths) if n >= 0.6 * lengths.max()]  # mostly the table's rules
     x0, x1 = float(np.median([c.lo for c in long_])), float(np.median([c.hi for c in long_]))
+    row_ends = x0, x1
     # Column rules span the table's height (the paper's edges reach beyond it); the outer ones fix
     # the table's width better than the ends of row rules, which a curled corner can cut short.
     vy0, vy1 = _column_span(vl, h)
@@ -214,8 +215,9 @@ def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str 
               and vy0 - 0.02 * h <= c.mid <= vy1 + 0.02 * h]
     # Record rules run from one side of the table across most of it, possibly broken (a curled
     # corner can cut the other end off); sub-row and group rules reach neither side that far.
-    full = [c for c in inside if c.coverage >= 0.5 * tw and (
-        (c.lo <= x0 + 0.1 * tw and c.hi >= x0 + 0.6 * tw) or (c.hi >= x1 - 0.1 * tw and c.lo <= x1 - 0.6 * tw))]
+    # The table's sides are its outer column rules or where the long row rules end, whichever lets a
+    # rule count: a skewed photo's paper edges can pass for outer column rules.
+    full = [c for c in inside if _full_width(c, x0, x1) or _full_width(c, *row_ends)]
     if len(full) < 2:
         warnings.append("fewer than two full-width rules; table top and bottom guessed")
         full = [Curve.straight(True, 0.08 * h, x0, x1), Curve.straight(True, 0.95 * h, x0, x1)]
@@ -276,6 +278,13 @@ def fit_rows(hmask: np.ndarray, vmask: np.ndarray, t: LedgerTemplate, side: str 
     return out
 
 
+def _full_width(c: Curve, x0: float, x1: float) -> bool:
+    """Whether a horizontal rule runs from one side of the table (``x0``..``x1``) across most of it."""
+    tw = x1 - x0
+    return c.coverage >= 0.5 * tw and ((c.lo <= x0 + 0.1 * tw and c.hi >= x0 + 0.6 * tw)
+                                       or (c.hi >= x1 - 0.1 * tw and c.lo <= x1 - 0.6 * tw))
+
+
 def _column_span(vl: list[Curve], h: int) -> tuple[float, float]:
     """The height most long vertical rules span (the table's), or the whole page if too few."""
     extents = np.array([c.hi - c.lo for c in vl])
@@ -301,9 +310,13 @@ def _unit_rect(x0: float, y0: float, x1: float, y1: float, n: int = 8) -> tuple[
 def fit_blocks(lines_mask: np.ndarray, t: LedgerTemplate, warnings: list[str]) -> Slots:
     layout = t.layout
     assert isinstance(layout, BlocksLayout)
-    frames = block_frames(lines_mask, t)
+    frames, opened = block_frames(lines_mask, t)
+    # one warning either way: the fallback ruling is then tried, and kept only if it does better
+    gaps = f" ({opened} open at a corner, closed over the gap)" if opened else ""
     if len(frames) < layout.records_per_page:
-        warnings.append(f"found {len(frames)} of {layout.records_per_page} block frames")
+        warnings.append(f"found {len(frames)} of {layout.records_per_page} block frames{gaps}")
+    elif opened:
+        warnings.append(f"{opened} block frame(s) open at a corner, closed over the gap")
     top, right, bottom, left = t.page.margins_mm
     ncol = layout.block_columns
     nrow = -(-layout.records_per_page // ncol)

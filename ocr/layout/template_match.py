@@ -15,6 +15,7 @@ from ocr.templates import BlocksLayout, Column, FieldSpec, LedgerTemplate
 MISS_COST = 1.0  # a template boundary with no ruled line found
 EXTRA_COST = 0.35  # a found line that is no template boundary
 MATCH_TOL = 0.025  # of the table width
+FRAME_GAPS = (7, 15, 31)  # px: gaps in a block's frame bridged before its outline is traced
 
 
 @dataclass
@@ -123,37 +124,55 @@ def best_row_count(found: list[Curve], top: float, bottom: float, counts: range)
     return best[1], best[2]
 
 
-def block_frames(lines_mask: np.ndarray, t: LedgerTemplate) -> list[np.ndarray]:
-    """The record frames of a block layout, as 4 corners (tl, tr, br, bl), in reading order."""
+def block_frames(lines_mask: np.ndarray, t: LedgerTemplate) -> tuple[list[np.ndarray], int]:
+    """The record frames of a block layout, as 4 corners (tl, tr, br, bl), in reading order, and
+    how many of them were open (found only with their rules thickened: less exact)."""
     assert isinstance(t.layout, BlocksLayout)
     h, w = lines_mask.shape
     n = t.layout.records_per_page
-    closed = cv2.morphologyEx(lines_mask, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
-    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     top, right, bottom, left = t.page.margins_mm
     ncol = t.layout.block_columns
     nrow = -(-n // ncol)
     bw = (t.page.width_mm - left - right - 5 * (ncol - 1)) / ncol
     bh = (t.page.height_mm - top - bottom - t.page.title_height_mm - 5 * (nrow - 1)) / nrow
     expected = w * h * bw * bh / (t.page.width_mm * t.page.height_mm)  # an upper bound: the canvas may hold more
-    boxes = []
-    for c in contours:
-        pts = c.reshape(-1, 2).astype(np.float64)
-        s, d = pts.sum(1), pts[:, 0] - pts[:, 1]
-        quad = np.array([pts[s.argmin()], pts[d.argmax()], pts[s.argmax()], pts[d.argmin()]])
-        area = cv2.contourArea(c)
-        quad_area = cv2.contourArea(quad.astype(np.float32))
-        qw = np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))
-        qh = np.hypot(*(quad[3] - quad[0])) + np.hypot(*(quad[2] - quad[1]))
-        aspect = qw / max(qh, 1.0) / (bw / bh)
-        if (0.35 * expected < area < 1.5 * expected and 0.85 < quad_area / area < 1.15
-                and 0.75 < aspect < 1.33):  # one frame, not two run together
-            boxes.append((area, quad))
-    quads = _dedupe([q for _, q in sorted(boxes, key=lambda b: -b[0])])[:n]
+    quads: list[np.ndarray] = []
+    opened = 0
+    for gap in FRAME_GAPS:
+        boxes = []
+        if gap == FRAME_GAPS[0]:
+            joined = cv2.morphologyEx(lines_mask, cv2.MORPH_CLOSE, np.ones((gap, gap), np.uint8))
+            contours, _ = cv2.findContours(joined, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+            grow = 0.0
+        else:  # a frame left open (a curled corner's rules miss each other) closes when they grow thick;
+            # the hole inside it, grown back by the thickening, is the frame
+            thick = cv2.dilate(lines_mask, np.ones((gap, gap), np.uint8))
+            outlines, tree = cv2.findContours(thick, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+            contours = [c for c, node in zip(outlines, tree[0] if tree is not None else []) if node[3] >= 0]
+            grow = gap / 2
+        for c in contours:
+            pts = c.reshape(-1, 2).astype(np.float64)
+            s, d = pts.sum(1), pts[:, 0] - pts[:, 1]
+            quad = np.array([pts[s.argmin()], pts[d.argmax()], pts[s.argmax()], pts[d.argmin()]])
+            area = cv2.contourArea(c)
+            quad_area = cv2.contourArea(quad.astype(np.float32))
+            quad += grow * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]])
+            qw = np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))
+            qh = np.hypot(*(quad[3] - quad[0])) + np.hypot(*(quad[2] - quad[1]))
+            aspect = qw / max(qh, 1.0) / (bw / bh)
+            if (0.35 * expected < area < 1.5 * expected and 0.85 < quad_area / area < 1.15
+                    and 0.75 < aspect < 1.33):  # one frame, not two run together
+                boxes.append((area, quad))
+        kept = _dedupe(quads + [q for _, q in sorted(boxes, key=lambda b: -b[0])])[:n]
+        if gap != FRAME_GAPS[0]:
+            opened += len(kept) - len(quads)
+        quads = kept
+        if len(quads) == n:
+            break
     cols = t.layout.block_columns
     quads.sort(key=lambda q: q[:, 1].mean())
     rows = [sorted(quads[i:i + cols], key=lambda q: q[:, 0].mean()) for i in range(0, len(quads), cols)]
-    return [q for row in rows for q in row]
+    return [q for row in rows for q in row], opened
 
 
 def _dedupe(quads: list[np.ndarray]) -> list[np.ndarray]:

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from training.htr.config import AugmentConfig
+from training.synth.degrade import motion_blur
 
 
 def paper_level(image: np.ndarray) -> int:
@@ -57,6 +58,15 @@ def _tone(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (ink + f * (paper - ink)) * 255.0
 
 
+def _hard_blur(f: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Defocus (sigma 1.2-3 px) or motion blur (5-15 px) at the scale of a page-crop line of 49 px,
+    the range of the page generator's ``blur`` condition."""
+    scale = f.shape[0] / 49
+    if rng.random() < 0.6:
+        return cv2.GaussianBlur(f, (0, 0), rng.uniform(1.2, 3.0) * scale)
+    return motion_blur(f, rng.uniform(5, 15) * scale, rng.uniform(0, 180))
+
+
 def augment_line(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
     """A randomly distorted copy of a uint8 grey line image."""
     if rng.random() < cfg.p_pad:
@@ -71,6 +81,8 @@ def augment_line(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) 
     f = _tone(img, rng) if rng.random() < cfg.p_contrast else img.astype(np.float32)
     if rng.random() < cfg.p_blur:
         f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.3, 1.2) * img.shape[0] / 48)
+    if cfg.p_hard_blur and rng.random() < cfg.p_hard_blur:  # no draw when off: older runs replay
+        f = _hard_blur(f, rng)
     if rng.random() < cfg.p_noise:
         f = f + rng.normal(0, rng.uniform(2, 14), f.shape).astype(np.float32)
     out = np.clip(f, 0, 255).astype(np.uint8)

@@ -75,6 +75,7 @@ class AugmentConfig(_Strict):
     p_elastic: float = 0.2
     p_morph: float = 0.3           # erosion or dilation of the ink
     p_blur: float = 0.3
+    p_hard_blur: float = 0.0       # strong defocus or motion blur, as on the generator's `blur` pages
     p_noise: float = 0.4
     p_contrast: float = 0.8
     p_jpeg: float = 0.3

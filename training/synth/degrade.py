@@ -562,16 +562,21 @@ def _tone_curve(image: np.ndarray, rng: np.random.Generator, photo: bool,
     return cv2.LUT(image, np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8))
 
 
+def motion_blur(image: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """The smear of a camera moving ``length`` px at ``angle`` degrees during the exposure."""
+    size = max(3, int(length) | 1)
+    kernel = np.zeros((size, size), np.float32)
+    kernel[size // 2] = 1
+    rot = cv2.getRotationMatrix2D(((size - 1) / 2, (size - 1) / 2), angle, 1)
+    kernel = cv2.warpAffine(kernel, rot, (size, size))
+    return cv2.filter2D(image, -1, kernel / kernel.sum())
+
+
 def _blur(image: np.ndarray, rng: np.random.Generator, unit: float, photo: bool, hard: bool,
           strength: float) -> np.ndarray:
     """Optics: mild gaussian blur always; for the hard condition, defocus or motion blur."""
     if hard and rng.random() < 0.4:
-        length = max(3, int(strength * unit * rng.uniform(6, 15)) | 1)
-        kernel = np.zeros((length, length), np.float32)
-        kernel[length // 2] = 1
-        rot = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), rng.uniform(0, 180), 1)
-        kernel = cv2.warpAffine(kernel, rot, (length, length))
-        return cv2.filter2D(image, -1, kernel / kernel.sum())
+        return motion_blur(image, strength * unit * rng.uniform(6, 15), rng.uniform(0, 180))
     mild = rng.uniform(0.2, 0.9 if photo else 0.6)
     sigma = strength * unit * (rng.uniform(1.5, 3.0) if hard else mild)
     return cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0.15 else image
