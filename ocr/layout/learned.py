@@ -30,6 +30,7 @@ from ocr.layout.maps import MAP_CHANNELS, MapSpec
 TASK = "layout"
 THRESHOLD = 0.5
 MIN_CORE = 10  # px at model scale: smaller core pieces are noise
+PRINTED_INK = 0.5  # an ink component more than this share on the printed-text map is print
 JOIN = 5  # px at model scale: core pieces this close along a line are one line
 REACH = 10  # px at model scale: line pixels farther than this from every core are dropped
 RULE_JOIN = 9  # px at model scale: gaps this long along a rule are closed
@@ -97,13 +98,20 @@ def line_labels(probs: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
     return np.where(((c["line"] & (dist <= REACH)) | (cores > 0)), owner[nearest], 0).astype(np.int32)
 
 
-def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray, printed: np.ndarray | None = None
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(polygon, baseline) per handwritten line in working pixels, outlined from the page's own
     ink as the ground truth is: every ink component (rules removed) joins the line whose map
-    covers most of it; lines are then traced strip by strip around their ink."""
+    covers most of it; lines are then traced strip by strip around their ink. A component mostly
+    on the ``printed`` map (model scale) is a printed label beside the writing, and joins none."""
     h, w = work.shape[:2]
     comps = text_components(binarize(gray_channel(work)), rules)
     big = cv2.resize(inst, (w, h), interpolation=cv2.INTER_NEAREST)
+    if printed is not None:
+        on_print = cv2.resize(printed.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        share = np.bincount(comps.labels[on_print], minlength=len(comps.stats)) / np.maximum(comps.stats[:, 4], 1)
+        labels = np.flatnonzero(share > PRINTED_INK)
+        big[np.isin(comps.labels, labels[labels > 0])] = 0
     n = int(inst.max())
     sel = (comps.labels > 0) & (big > 0)
     if not n or not sel.any():
@@ -198,6 +206,7 @@ class LearnedLayoutAnalyzer(ClassicalLayoutAnalyzer):
         rules = hmask | vmask
         if dotted:
             rules = rules | dotted_rules(binarize(gray_channel(work)), dotted)
-        found = ink_lines(work, rules, line_labels(probs, self.threshold))
+        printed = probs[MAP_CHANNELS.index("print")] > self.threshold
+        found = ink_lines(work, rules, line_labels(probs, self.threshold), printed)
         return PageStructure(hmask, vmask, lambda slots: lines_in_slots(found, slots, (h, w)),
                              printed_blocks(probs, (sx, sy), self.threshold))

@@ -177,3 +177,19 @@ def test_a_stroke_over_a_cells_edge_or_a_tone_mark_in_the_row_above_is_not_cut_o
     ((k, piece),) = split_at_slots(tall, slot_index(rows, (90, 200)))
     assert k == 1 and piece[0] is tall[0]
     assert split_at_slots(_box(250, 10, 300, 50), slot_index(cells[:1], (60, 400))) == []
+
+
+def test_a_printed_label_above_the_writing_joins_no_line():
+    """A small printed label of the row above ("Quoc tich") that the line map takes in with the writing
+    under it was outlined and read with it ("Quoc" in a 2006 book's place); the printed-text map marks
+    it, and its ink is left out."""
+    page = _written(("Quoc tich", 300, 40), ("Thon Hoa Binh", 40, 90))
+    inst = np.zeros(page.shape[:2], np.int32)
+    inst[20:100, 35:440] = 1  # one map line holding the label and the writing
+    printed = np.zeros(page.shape[:2], bool)
+    printed[20:46, 295:440] = True
+    rules = np.zeros(page.shape[:2], np.uint8)
+    (taken_in, _), = ink_lines(page, rules, inst)
+    assert taken_in[:, 1].min() < 40 and taken_in[:, 0].max() > 400
+    (poly, _), = ink_lines(page, rules, inst, printed)
+    assert poly[:, 1].min() > 60 and poly[:, 0].max() < 300
