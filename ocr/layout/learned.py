@@ -110,8 +110,7 @@ def ink_lines(work: np.ndarray, rules: np.ndarray, inst: np.ndarray, printed: np
     if printed is not None:
         on_print = cv2.resize(printed.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
         share = np.bincount(comps.labels[on_print], minlength=len(comps.stats)) / np.maximum(comps.stats[:, 4], 1)
-        labels = np.flatnonzero(share > PRINTED_INK)
-        big[np.isin(comps.labels, labels[labels > 0])] = 0
+        big[(share > PRINTED_INK)[comps.labels] & (comps.labels > 0)] = 0
     n = int(inst.max())
     sel = (comps.labels > 0) & (big > 0)
     if not n or not sel.any():

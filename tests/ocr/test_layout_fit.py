@@ -1,4 +1,5 @@
-"""Fitting a rows template on ruling masks: the row count when a skewed page's paper edges show."""
+"""Fitting a template on ruling masks: every row beside a skewed page's paper edges, and every block
+frame of a 2006 page when one is open at a corner."""
 
 import cv2
 import numpy as np
@@ -10,6 +11,7 @@ from ocr.templates import load_template
 
 W, H = 1900, 2200
 X0, X1, TOP, BODY, PITCH = 300, 1600, 180, 236, 50
+FRAMES = [(57, 138, 988, 728), (1012, 138, 1943, 728), (57, 752, 988, 1342), (1012, 752, 1943, 1342)]
 
 
 def _masks(rows: int, paper_edges: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -47,9 +49,6 @@ def _frames(open_corner: bool) -> np.ndarray:
         x0, y0, x1, y1 = FRAMES[1]
         cv2.rectangle(mask, (x1 - 14, y0 - 2), (x1 + 2, y0 + 9), 0, -1)
     return mask
-
-
-FRAMES = [(57, 138, 988, 728), (1012, 138, 1943, 728), (57, 752, 988, 1342), (1012, 752, 1943, 1342)]
 
 
 @pytest.mark.parametrize("open_corner", [False, True], ids=["closed", "open-corner"])
