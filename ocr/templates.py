@@ -24,6 +24,7 @@ FieldType = Literal[
     "relationship", "title", "time", "text", "signature",
 ]
 Side = Literal["single", "left", "right"]
+GENDERS = ("Nam", "Nữ")
 
 
 class TemplateError(ValueError):
@@ -43,6 +44,9 @@ class FieldSpec(_Spec):
     multiline: bool = False
     required: bool = False
     excel: bool = True  # the key is a column of the Ministry's Excel file for this book type
+    surname_of: str | None = None  # a name that usually carries the surname of this other name field
+    gender: str | None = None  # a name's gender: "Nam", "Nữ", or the key of the record's gender field
+    book_year: bool = False  # a date of the book's year (registers are kept a book per year)
 
 
 _FIELD_KEYS = set(FieldSpec.model_fields)
@@ -153,6 +157,17 @@ class LedgerTemplate(_Spec):
                     f"field key {spec.key!r} is not a Ministry Excel key for {self.book_type.value}; "
                     "fix its spelling or mark it 'excel: false'"
                 )
+        for spec in self.fields:
+            if spec.gender is not None and (spec.type != "name" or spec.gender not in GENDERS and (
+                    spec.gender not in seen or self.field(spec.gender).type != "gender")):
+                raise ValueError(f"field {spec.key!r}: gender is 'Nam', 'Nữ' or the key of a gender field, "
+                                 f"not {spec.gender!r}")
+            if spec.book_year and spec.type != "date":
+                raise ValueError(f"field {spec.key!r}: book_year is for dates, not {spec.type} fields")
+            if spec.surname_of is not None and (spec.type != "name" or spec.surname_of not in seen
+                                                or self.field(spec.surname_of).type != "name"):
+                raise ValueError(f"field {spec.key!r}: surname_of names a name field of this template, "
+                                 f"not {spec.surname_of!r}")
         if "so" not in seen:
             raise ValueError("a template needs the registration number field 'so'")
         return self

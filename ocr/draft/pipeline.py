@@ -17,9 +17,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ocr.draft import rereads, surnames
 from ocr.draft.blank import blank_confidence
 from ocr.draft.readers import DEFAULT_BEAM, LineJob, LineReader, Reading, make_reader
 from ocr.fields import normalize
+from ocr.htr.constraints import GENDERS
 from ocr.htr.preprocess import line_crop
 from ocr.layout import shared_analyzer
 from ocr.layout.base import LayoutResult
@@ -200,26 +202,31 @@ class PageDrafter:
         where: list[tuple[int, int, int]] = []  # (record, field, line) of each job
         for r, rec in enumerate(records):
             for f, fld in enumerate(rec.fields):
-                kind = self.template.field(fld.key).type
+                spec = self.template.field(fld.key)
+                kind, gender = spec.type, spec.gender if spec.gender in GENDERS else None
                 live = [ln for ln in fld.lines if not ln.strikethrough]
                 for n, ln in enumerate(fld.lines):
                     crop = line_crop(grey, ln.polygon)
                     if crop.size == 0:
                         continue
                     # a struck-out line is read too, as a fragment: PAGE-XML keeps it, struck through
-                    jobs.append(LineJob(crop, kind, fragment=len(live) > 1 or ln.strikethrough))
+                    jobs.append(LineJob(crop, kind, fragment=len(live) > 1 or ln.strikethrough, gender=gender))
                     where.append((r, f, n))
         readings: dict[tuple[int, int, int], Reading] = dict(zip(where, self.reader.read(jobs)))
-        return [self._record(rec, r, prefix, readings, grey) for r, rec in enumerate(records)]
+        crops = dict(zip(where, (j.image for j in jobs)))
+        reread = rereads.reread(self.template, self.settings.book.year, self.reader, records, readings, crops)
+        return [self._record(rec, r, prefix, readings, grey, reread) for r, rec in enumerate(records)]
 
     def _record(self, rec: Record, r: int, prefix: str, readings: dict[tuple[int, int, int], Reading],
-                grey: np.ndarray) -> Record:
-        fields = [self._field(fld, [(ln, readings.get((r, f, n))) for n, ln in enumerate(fld.lines)], grey)
+                grey: np.ndarray, reread: set[tuple[int, int]] = frozenset()) -> Record:
+        fields = [self._field(fld, [(ln, readings.get((r, f, n))) for n, ln in enumerate(fld.lines)], grey,
+                              [surnames.flag()] if (r, f) in reread else [])
                   for f, fld in enumerate(rec.fields)]
         number = next((f.value for f in fields if f.key == "so" and f.value), None)
         return Record(id=f"{prefix}r{r}", number=number, region=rec.region, fields=fields)
 
-    def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]], grey: np.ndarray) -> Field:
+    def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]], grey: np.ndarray,
+               extra: list[Flag] = ()) -> Field:
         """Raw text = the lines read, joined (struck-out lines, :mod:`ocr.layout.strikes`, keep their
         reading but are left out, and flag the field ``struck_out``); confidence = the lowest line
         confidence, or for a field read as empty the confidence that its slot is blank
@@ -243,7 +250,7 @@ class PageDrafter:
         book = self.settings.book
         norm = normalize(self.template.field(fld.key).type, raw, year=book.year, unit=book.unit)
         conf = (min(confs) if confs else None) if raw else blank_confidence(grey, fld.region)
-        flags = list(norm.flags) + ([Flag(code="struck_out", message=STRUCK_MESSAGE)] if crossed else [])
+        flags = list(norm.flags) + ([Flag(code="struck_out", message=STRUCK_MESSAGE)] if crossed else []) + list(extra)
         return Field(key=fld.key, raw_text=raw, value=norm.value, region=fld.region,
                      lines=out_lines, confidence=conf,
                      status=FieldStatus.FILLED if raw else FieldStatus.EMPTY, flags=flags)

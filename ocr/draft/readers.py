@@ -12,7 +12,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ocr.htr.constraints import constraint_for
+from ocr.htr.constraints import FixedStart, constraint_for
+from ocr.htr.decode import Alternative
 
 DEFAULT_BEAM = 8
 # Field types read with the language model: free text and places. Measured on the first 120
@@ -33,21 +34,33 @@ READERS = ("ours", "tesseract")
 
 @dataclass(frozen=True)
 class Reading:
-    """One line read: its text, confidence (None when the reader gives none) and per-character
-    probabilities."""
+    """One line read: its text, confidence (None when the reader gives none), per-character
+    probabilities and the other readings the search kept (best first, the text first; none from a
+    reader without them)."""
 
     text: str
     confidence: float | None = None
     char_probs: tuple[float, ...] | None = None
+    alternatives: tuple[Alternative, ...] = ()
+
+    @property
+    def score(self) -> float | None:
+        """The reading's score (:class:`~ocr.htr.decode.Alternative`), None from a reader without."""
+        return self.alternatives[0].score if self.alternatives else None
 
 
 @dataclass(frozen=True)
 class LineJob:
-    """A line to read: its crop and what its field allows."""
+    """A line to read: its crop and what its field allows (``starts``: the line begins with one of
+    these, e.g. a surname in its spellings, or with ``whole`` is one of them; empty: anything the
+    field allows; ``gender``: a name's gender, "Nam" or "Nữ", when known)."""
 
     image: np.ndarray
     field_type: str
     fragment: bool  # one line of a field written over several lines
+    starts: frozenset[str] = frozenset()
+    gender: str | None = None
+    whole: bool = False
 
 
 class LineReader(Protocol):
@@ -75,13 +88,16 @@ class OurReader:
     def read(self, jobs: Sequence[LineJob]) -> list[Reading]:
         if not jobs:
             return []
-        constraints = [constraint_for(j.field_type, fragment=j.fragment) for j in jobs]
+        constraints = [constraint_for(j.field_type, fragment=j.fragment, gender=j.gender) for j in jobs]
+        constraints = [FixedStart(c, j.starts, whole=j.whole) if j.starts and c is not None else c
+                       for c, j in zip(constraints, jobs)]
         results = self.recognizer.recognize([widened(j.image, WIDTH_SCALE.get(j.field_type, 1.0)) for j in jobs],
                                             constraints=constraints,
                                             beam_width=self.beam_width,
                                             use_lm=[j.field_type in LM_FIELD_TYPES for j in jobs],
                                             fragments=[j.fragment for j in jobs])
-        return [Reading(r.text, float(r.confidence), tuple(float(p) for p in r.char_probs)) for r in results]
+        return [Reading(r.text, float(r.confidence), tuple(float(p) for p in r.char_probs), r.alternatives)
+                for r in results]
 
 
 def widened(image: np.ndarray, scale: float) -> np.ndarray:

@@ -131,9 +131,10 @@ def wrong_field(page: Page, record: int | None, kind: str, truth: Field | None, 
 
 def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftEval, threshold: float,
                calibration: Calibration | None = None, on_field: Callable[[FieldSample], None] | None = None,
-               on_wrong: Callable[[dict[str, Any]], None] | None = None) -> None:
+               on_wrong: Callable[[dict[str, Any]], None] | None = None, book: str = "") -> None:
     """Add a drafted page's records and fields to ``result``; with a calibration its per-type
-    thresholds replace ``threshold``."""
+    thresholds replace ``threshold``; ``book`` names the page's book in the samples ``on_field``
+    gets."""
     matched = match_records(pred.records, truth.records)
     year = pred.book.year
 
@@ -146,7 +147,7 @@ def score_page(truth: Page, pred: Page, template: LedgerTemplate, result: DraftE
         ok = could and pf is not None and pf.confidence is not None and pf.confidence >= limit
         right = (tf.value if tf else None) == (pf.value if pf else None)
         if on_field is not None:
-            on_field(FieldSample(group, pf.confidence if pf else None, right, could))
+            on_field(FieldSample(group, pf.confidence if pf else None, right, could, book))
         if on_wrong is not None and not right:
             on_wrong(wrong_field(truth, record, kind, tf, pf, ok))
         result.tally.add(tf, pf, ok)
@@ -188,6 +189,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
     result = DraftEval()
     truths: list[Page] = []
     drafts: list[Page] = []
+    books: list[str] = []
     start = time.perf_counter()
     for n, path in enumerate(files):
         truth = Page.load(path)
@@ -209,6 +211,7 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
             result.failed.append(str(exc))
             d = None
         truths.append(truth)
+        books.append(f"{path.parent}|{key}")
         drafts.append(d.page if d else truth.model_copy(update={"records": []}))
         if progress:
             progress(n + 1, len(files))
@@ -217,8 +220,9 @@ def evaluate_draft(data: Path, *, recognizer: str = "ours", model: Path | None =
         infer_book(book)
         check_book(book)
     result.seconds = time.perf_counter() - start
-    for truth, pred in zip(truths, drafts):
-        score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field, on_wrong)
+    for truth, pred, book_id in zip(truths, drafts, books):
+        score_page(truth, pred, load_template(truth.template_id), result, threshold, calibration, on_field, on_wrong,
+                   book_id)
     result.pages = len(files)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {**result.tally.scores(),

@@ -78,6 +78,68 @@ def accepts(constraint: Constraint, text: str) -> bool:
     return state is not None and constraint.can_end(state)
 
 
+class RankedBy:
+    """``inner`` with its readings ranked by another ``prior`` (a name of a known gender)."""
+
+    def __init__(self, inner: Constraint, prior: Callable[[str], float], name: str) -> None:
+        self.inner, self.prior, self.name = inner, prior, name
+
+    def __repr__(self) -> str:
+        return f"RankedBy({self.name!r})"
+
+    def start(self) -> State:
+        return self.inner.start()
+
+    def allowed(self, state: State) -> frozenset[str]:
+        return self.inner.allowed(state)
+
+    def step(self, state: State, char: str) -> State | None:
+        return self.inner.step(state, char)
+
+    def can_end(self, state: State) -> bool:
+        return self.inner.can_end(state)
+
+
+class FixedStart:
+    """``inner`` with the line beginning with one of ``starts`` (a surname and its space, in the
+    spellings the name grammar allows: reads a name as having a given surname), or with ``whole``
+    being one of them (reads a line as a given text). Unhashable on purpose: one is made per
+    line, and it must not crowd the decoder's cache of shared grammars."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, inner: Constraint, starts: Iterable[str], *, whole: bool = False) -> None:
+        self.inner = inner
+        self.starts = frozenset(nfc(s) for s in starts)
+        self.whole = whole
+        self.prior = getattr(inner, "prior", None)
+
+    def start(self) -> State:
+        return self.inner.start(), ""
+
+    def allowed(self, state: State) -> frozenset[str]:
+        inner, read = state
+        chars = self.inner.allowed(inner)
+        if read is None:
+            return chars
+        return chars & {s[len(read)] for s in self.starts if len(s) > len(read) and s.startswith(read)}
+
+    def step(self, state: State, char: str) -> State | None:
+        inner, read = state
+        if read is not None:
+            read += char
+            if not any(s.startswith(read) for s in self.starts):
+                return None
+            if read in self.starts and not self.whole:
+                read = None
+        nxt = self.inner.step(inner, char)
+        return None if nxt is None else (nxt, read)
+
+    def can_end(self, state: State) -> bool:
+        inner, read = state
+        return (read is None or self.whole and read in self.starts) and self.inner.can_end(inner)
+
+
 # --- spelling variants ---------------------------------------------------------------------
 
 _TONES = "".join(TONE_MARKS)
@@ -160,6 +222,17 @@ def name_constraint() -> Automaton:
     glued = {s for s in syl if s.endswith("'")}
     token = seq(opt(words(sorted(glued | {s.upper() for s in glued}))), words(sorted(forms)))
     return Automaton(rep(token, 2, 5, sep=" "), "name", prior=name_log_prior)
+
+
+GENDERS = ("Nam", "Nữ")
+
+
+@lru_cache(maxsize=None)
+def gendered_name_constraint(gender: str) -> RankedBy:
+    """:func:`name_constraint` with readings ranked by the name prior of ``gender`` ("Nam", "Nữ")."""
+    if gender not in GENDERS:
+        raise ValueError(f"unknown gender {gender!r}; known: {', '.join(GENDERS)}")
+    return RankedBy(name_constraint(), lambda text: name_log_prior(text, gender), f"name ({gender})")
 
 
 # Dates written out ("ngày mồng năm tháng giêng năm một nghìn chín trăm ...") are read as a valid
@@ -283,11 +356,14 @@ _REGISTRY: dict[str, Callable[[], Automaton] | None] = {
 FIELD_TYPES = tuple(_REGISTRY)
 
 
-def constraint_for(field_type: str, *, fragment: bool = False) -> Constraint | None:
+def constraint_for(field_type: str, *, fragment: bool = False, gender: str | None = None) -> Constraint | None:
     """The constraint of a template field type (None for free text and signatures); with
-    ``fragment``, the variant for one line of a field written over several lines."""
+    ``fragment``, the variant for one line of a field written over several lines; a whole name
+    line with a ``gender`` is ranked by that gender's names."""
     if field_type not in _REGISTRY:
         raise ValueError(f"unknown field type {field_type!r}; known: {', '.join(FIELD_TYPES)}")
+    if field_type == "name" and gender is not None and not fragment:
+        return gendered_name_constraint(gender)
     factory = _REGISTRY[field_type]
     if factory is None:
         return None

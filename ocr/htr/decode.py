@@ -39,12 +39,18 @@ NEG_INF = float("-inf")
 # against 3.20 % with a margin of 10 and pruning below 0.1 %, in a third of the time.
 LM_MARGIN = 4.0
 LM_PRUNE = 1e-2
+# A constrained line with no allowed reading among the likely characters is searched again, once,
+# over unlikely characters too (a faded date read "Ngy 20 Láng 1 ăm 19" has no date in the first beam).
+RETRY_PRUNE = 1e-5
+RETRY_CANDIDATES = 48
+RETRY_BEAM = 16
 
 
 @dataclass(frozen=True)
 class Alternative:
-    """A reading and its log-probability (beam search: of the text, summed over alignments;
-    greedy: of the best path)."""
+    """A reading and its score: the log-probability of the text (beam search: summed over
+    alignments, plus the language model's weighted log-probability and the constraint's log-prior,
+    if any; greedy: of the best path)."""
 
     text: str
     score: float
@@ -345,6 +351,10 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
         return greedy_decode(lp[None], charset)[0]
     hyps = beam_search(lp, charset, beam_width=beam_width, constraint=constraint,
                        top_k=max(top_k, 1), prune=prune, lm=lm, lm_weight=lm_weight, whole_line=whole_line)
+    if not hyps and constraint is not None:  # what the field allows was pruned away: look wider, once
+        hyps = beam_search(lp, charset, beam_width=max(beam_width, RETRY_BEAM), constraint=constraint,
+                           top_k=max(top_k, 1), prune=min(prune, RETRY_PRUNE), max_candidates=RETRY_CANDIDATES,
+                           lm=lm, lm_weight=lm_weight, whole_line=whole_line)
     if not hyps:
         return replace(greedy_decode(lp[None], charset)[0], constraint_met=False)
     prior = getattr(constraint, "prior", None)
@@ -354,6 +364,6 @@ def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
     return LineResult(
         text=hyps[0].text, char_probs=tuple(probs.tolist()),
         confidence=min(line_confidence(probs, np.asarray(lp[:, BLANK])), reading_share(hyps)),
-        alternatives=tuple(Alternative(h.text, h.score) for h in hyps),
+        alternatives=tuple(Alternative(h.text, h.score + (prior(h.text) if prior is not None else 0.0)) for h in hyps),
         constraint_met=None if constraint is None else True,
     )

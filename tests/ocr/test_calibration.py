@@ -11,7 +11,8 @@ import pytest
 
 from ocr.calibration import (FLOOR, NEVER, Calibration, CalibrationError, FieldSample, FitSource, blank_group,
                              calibration_file,
-                             calibration_for_model, fit_calibration, load_for_model, lowest_threshold, wilson_lower)
+                             calibration_for_model, fit_calibration, held_threshold, load_for_model, lowest_threshold,
+                             wilson_lower)
 from ocr.draft.accept import AUTO_ACCEPT, accept_group, accept_threshold, auto_acceptable
 from ocr.registry import file_sha256, get_bundle, model_dir
 from ocr.schema import Field, FieldStatus, Flag
@@ -67,6 +68,23 @@ def test_a_type_wrong_at_every_confidence_is_never_accepted() -> None:
     assert cal.types["place"].accepted == 0 and cal.types["gender"].status == "fitted"
     with pytest.raises(ValueError, match="no fields"):
         fit_calibration([])
+
+
+def test_a_threshold_must_hold_without_any_fifth_of_the_books() -> None:
+    # 190 right fields above 0.8 and wrong ones below, 19 per book over 10 books: all of them prove
+    # 99 % at 0.8 (190 of 190), but without two books (152 of 152) nothing does
+    small = [FieldSample("time", 0.8 + 0.1 * (i % 19) / 19, True, True, f"b{i % 10}") for i in range(190)]
+    small += [FieldSample("time", 0.5 + 0.2 * (i % 7) / 7, False, True, f"b{i % 10}") for i in range(70)]
+    assert lowest_threshold(small, 0.99) == pytest.approx(0.8)
+    assert held_threshold(small, 0.99) is None
+    # the same fields from unknown books are not checked
+    assert held_threshold([s._replace(book="") for s in small], 0.99) == pytest.approx(0.8)
+    fit = fit_calibration(small + typed("gender", 2000, 0.7, 1), 0.99, 50)
+    assert fit.types["time"].status == "never" and fit.types["time"].accepted == 0
+    # a large type from many books: the highest of the five refits, close to the one fit over all
+    many = [s._replace(book=f"b{i % 40}") for i, s in enumerate(typed("date", 3000, 0.8, 2))]
+    own, held = lowest_threshold(many, 0.99), held_threshold(many, 0.99)
+    assert own is not None and held is not None and own <= held < own + 0.05
 
 
 def test_threshold_is_never_below_the_floor_and_the_bound_is_wilsons() -> None:

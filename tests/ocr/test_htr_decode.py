@@ -11,7 +11,7 @@ import pytest
 from ocr.fields.place_words import FACILITIES
 from ocr.htr.charset import Charset, default_charset
 from ocr.htr.constraints import (
-    FIELD_TYPES, Constraint, accepts, allowed_after, constraint_for, swap_tone_placement,
+    FIELD_TYPES, Constraint, FixedStart, accepts, allowed_after, constraint_for, swap_tone_placement,
 )
 from ocr.htr.decode import beam_search, char_probs, decode_line, greedy_decode, line_confidence
 from ocr.htr.grammar import Automaton, rep, words
@@ -183,6 +183,40 @@ def test_constraint_that_allows_nothing_readable_falls_back_to_greedy():
     assert r.text == "xyz" and r.constraint_met is False
 
 
+def test_an_allowed_reading_pruned_away_is_searched_again_wider():
+    # "Kinh" is written, but the model is sure of "Kïnb"-like junk: every letter of "Kinh" but the
+    # first is below the search's 0.1 % pruning, so the first search keeps nothing the set allows
+    idx = CS.index()
+    rows = []
+    for sure, weak in (("K", "K"), ("x", "i"), ("y", "n"), ("z", "h")):
+        row = np.full(CS.size, 1e-6)
+        row[idx[sure]], row[idx[weak]] = 0.99, max(row[idx[weak]], 3e-4) if sure != weak else 0.99
+        rows += [row, np.eye(CS.size)[0] * 0.97 + 1e-6]
+    lp = np.log(np.array(rows) / np.array(rows).sum(1, keepdims=True)).astype(np.float32)
+    r = decode_line(lp, CS, beam_width=8, constraint=constraint_for("ethnicity"))
+    assert r.text == "Kinh" and r.constraint_met is True and r.confidence < 0.01
+
+
+def test_a_fixed_start_reads_a_name_with_a_given_surname():
+    # "Thôn Khắc Vinh" is read a little likelier than "Thân Khắc Vinh"; told the surname, the
+    # search reads "Thân", in capitals too, and a name with another surname is not allowed
+    lp = frames_for("Thôn Khắc Vinh", p=0.9, second={2: "â"})
+    assert decode_line(lp, CS, beam_width=8, constraint=constraint_for("name")).text == "Thôn Khắc Vinh"
+    forced = FixedStart(constraint_for("name"), ["Thân ", "THÂN "])
+    r = decode_line(lp, CS, beam_width=8, constraint=forced)
+    assert r.text == "Thân Khắc Vinh" and r.constraint_met is True
+    # scored as the free reading scores it: log-probability plus the name prior
+    free = decode_line(lp, CS, beam_width=8, constraint=constraint_for("name"))
+    rival = next(a for a in free.alternatives if a.text == "Thân Khắc Vinh")
+    assert r.alternatives[0].score == pytest.approx(rival.score, abs=1e-6)
+    assert rival.score < free.alternatives[0].score
+    assert accepts(forced, "THÂN KHẮC VINH") and not accepts(forced, "Thôn Khắc Vinh")
+    assert not accepts(forced, "Thân") and forced.prior is name_log_prior
+    # or the line as a whole: one piece of a name, nothing after it
+    piece = FixedStart(constraint_for("name", fragment=True), ["Hiền"], whole=True)
+    assert accepts(piece, "Hiền") and not accepts(piece, "Hiền Lê") and not accepts(piece, "Hiên")
+
+
 def test_constrained_greedy_with_width_one():
     lp = frames_for("Kinb", p=0.7, second={3: "h"})
     assert decode_line(lp, CS, beam_width=1, constraint=constraint_for("ethnicity")).text == "Kinh"
@@ -352,3 +386,11 @@ def test_the_name_prior_favours_common_names_and_positions():
     assert name_log_prior("Lê Thị Yến") > name_log_prior("Lê Thị Yên")
     assert name_log_prior("Nguyễn Văn An") > name_log_prior("An Văn Nguyễn")  # a surname goes first
     assert name_log_prior("NGUYỄN VĂN DŨNG") == name_log_prior("Nguyễn Văn Dũng")
+    # with the gender known: a man's middle name for a man, a woman's for a woman
+    assert name_log_prior("Lê Văn Hà", "Nam") > name_log_prior("Lê Thị Hà", "Nam")
+    assert name_log_prior("Lê Thị Hà", "Nữ") > name_log_prior("Lê Văn Hà", "Nữ")
+    woman = constraint_for("name", gender="Nữ")
+    assert woman.prior("Lê Thị Hà") == name_log_prior("Lê Thị Hà", "Nữ") and accepts(woman, "Lê Thị Hà")
+    assert constraint_for("name", gender="Nữ", fragment=True).prior is None
+    with pytest.raises(ValueError, match="gender"):
+        constraint_for("name", gender="F")
