@@ -20,7 +20,8 @@ from ocr.htr.name_prior import name_log_prior
 MAX_JOINED = 125  # combinations of the lines' readings ranked, at most (5 readings over 3 lines)
 
 
-def best_joint(lines: Sequence[Sequence[tuple[str, float]]], gender: str | None = None) -> tuple[tuple[int, ...], float]:
+def best_joint(lines: Sequence[Sequence[tuple[str, float]]],
+               gender: str | None = None) -> tuple[tuple[int, ...], float]:
     """Of every way to take one (text, score) reading per line, the one whose joined text scores
     best with the name prior: the index of the reading taken on each line, and the joined reading's
     share of the probability of all joined readings by the lines' scores alone (as a single line's

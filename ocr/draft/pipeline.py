@@ -10,6 +10,7 @@ is an error that names the template (it most likely does not fit the book).
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -218,7 +219,7 @@ class PageDrafter:
         return [self._record(rec, r, prefix, readings, grey, reread) for r, rec in enumerate(records)]
 
     def _record(self, rec: Record, r: int, prefix: str, readings: dict[tuple[int, int, int], Reading],
-                grey: np.ndarray, reread: set[tuple[int, int]] = frozenset()) -> Record:
+                grey: np.ndarray, reread: Collection[tuple[int, int]] = frozenset()) -> Record:
         fields = [self._field(fld, [(ln, readings.get((r, f, n))) for n, ln in enumerate(fld.lines)], grey,
                               [surnames.flag()] if (r, f) in reread else [])
                   for f, fld in enumerate(rec.fields)]
@@ -226,11 +227,11 @@ class PageDrafter:
         return Record(id=f"{prefix}r{r}", number=number, region=rec.region, fields=fields)
 
     def _field(self, fld: Field, lines: list[tuple[Line, Reading | None]], grey: np.ndarray,
-               extra: list[Flag] = ()) -> Field:
+               extra: Sequence[Flag] = ()) -> Field:
         """Raw text = the lines read, joined (struck-out lines, :mod:`ocr.layout.strikes`, keep their
         reading but are left out, and flag the field ``struck_out``); confidence = the lowest line
         confidence, or for a field read as empty the confidence that its slot is blank
-        (:mod:`ocr.draft.blank`); value and flags from ``normalize``."""
+        (:mod:`ocr.draft.blank`); value and flags from ``normalize``, then ``extra`` flags."""
         crossed = any(ln.strikethrough for ln, _ in lines)
         out_lines, texts, confs = [], [], []
         for ln, reading in lines:

@@ -115,7 +115,8 @@ def genders(template: LedgerTemplate, reader: LineReader, records: list[Record],
             reading = readings.get(line) if line else None
             gender = gender_of(template, rec, r, fld.key, readings)
             if reading is not None and gender is not None and reading.alternatives:
-                ranked = [a.score - name_log_prior(a.text) + name_log_prior(a.text, gender) for a in reading.alternatives]
+                ranked = [a.score - name_log_prior(a.text) + name_log_prior(a.text, gender)
+                          for a in reading.alternatives]
                 if max(range(len(ranked)), key=ranked.__getitem__):
                     todo.append((line, gender))
     if todo:

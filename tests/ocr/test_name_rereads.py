@@ -84,7 +84,8 @@ def test_a_disagreeing_pair_is_read_again_and_the_changed_field_flagged() -> Non
     assert changed == {(0, 1)} and len(reader.jobs) == 2
     assert {j.starts for j in reader.jobs} == {surname_starts("Thôn"), surname_starts("Thân")}
     # its confidence is at most the chosen pair's share of the three
-    share = choose(("Thân Thị Trâm", -5.0), ("Thôn Khắc Vinh", -4.0), ("Thôn Thị Trâm", -12.0), ("Thân Khắc Vinh", -4.5))[1]
+    share = choose(("Thân Thị Trâm", -5.0), ("Thôn Khắc Vinh", -4.0), ("Thôn Thị Trâm", -12.0),
+                   ("Thân Khắc Vinh", -4.5))[1]
     assert readings[(0, 1, 0)].text == "Thân Khắc Vinh" and readings[(0, 1, 0)].confidence == share < 0.99
     out = d._record(rec, 0, "", readings, np.full((50, 50), 255, np.uint8), changed)
     by_key = {f.key: f for f in out.fields}
@@ -164,7 +165,8 @@ def test_a_registration_date_outside_the_books_year_takes_the_best_reading_insid
     read = Reading("21/02/06", 0.6, None, (Alternative("21/02/06", -2.0), Alternative("21/01/95", -2.5)))
     born = Reading("3/4/1960", 0.6, None, (Alternative("3/4/1960", -2.0), Alternative("3/4/1995", -2.5)))
     readings = {(0, 0, 0): read, (0, 1, 0): born}
-    rereads.book_year_dates(d.template, 1995, reader, [rec], readings, {k: np.zeros((8, 8), np.uint8) for k in readings})
+    crops = {k: np.zeros((8, 8), np.uint8) for k in readings}
+    rereads.book_year_dates(d.template, 1995, reader, [rec], readings, crops)
     assert [(j.field_type, j.starts, j.whole) for j in reader.jobs] == [("date", frozenset({"21/01/95"}), True)]
     assert readings[(0, 0, 0)].text == "21/01/95" and readings[(0, 0, 0)].confidence == pytest.approx(
         math.exp(-0.5) / (1 + math.exp(-0.5)))
