@@ -12,9 +12,9 @@ over two lines were read right 614 -> 710 times of 844 (with the prior's weight 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 
+from ocr.htr.decode import share
 from ocr.htr.name_prior import name_log_prior
 
 MAX_JOINED = 125  # combinations of the lines' readings ranked, at most (5 readings over 3 lines)
@@ -35,6 +35,4 @@ def best_joint(lines: Sequence[Sequence[tuple[str, float]]],
     ranked = [r + name_log_prior(" ".join(lines[i][k][0].strip() for i, k in enumerate(pick)), gender)
               for pick, r in zip(choices, raw)]
     best = max(range(len(choices)), key=ranked.__getitem__)
-    top = max(raw)
-    share = math.exp(raw[best] - top) / sum(math.exp(r - top) for r in raw)
-    return choices[best], share
+    return choices[best], share(raw, best)

@@ -17,7 +17,6 @@ its own) and its confidence is capped by that reading's share of the readings we
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -26,6 +25,7 @@ from ocr.draft import name_lines, surnames
 from ocr.draft.readers import LineJob, LineReader, Reading
 from ocr.fields import normalize
 from ocr.htr.constraints import GENDERS
+from ocr.htr.decode import share
 from ocr.htr.name_prior import name_log_prior
 from ocr.schema import Record
 from ocr.templates import LedgerTemplate
@@ -62,12 +62,6 @@ def _read_as(reader: LineReader, crops: Crops, readings: Readings,
     for (line, _, _, text, share), reading in zip(todo, again):
         if reading.text == text:
             readings[line] = replace(reading, confidence=min(reading.confidence or 0.0, share))
-
-
-def share_of(scores: list[float], k: int) -> float:
-    """Reading ``k``'s share of the probability of readings scored ``scores``."""
-    top = max(scores)
-    return math.exp(scores[k] - top) / sum(math.exp(s - top) for s in scores)
 
 
 def gender_of(template: LedgerTemplate, rec: Record, r: int, key: str, readings: Readings) -> str | None:
@@ -148,7 +142,7 @@ def book_year_dates(template: LedgerTemplate, year: int, reader: LineReader, rec
             k = next((k for k, a in enumerate(reading.alternatives) if inside(a.text)), None)
             if k:
                 scores = [a.score for a in reading.alternatives]
-                todo.append((line, "date", False, reading.alternatives[k].text, share_of(scores, k)))
+                todo.append((line, "date", False, reading.alternatives[k].text, share(scores, k)))
     _read_as(reader, crops, readings, todo)
 
 

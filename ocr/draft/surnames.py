@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ocr.fields.names import name_case
+from ocr.htr.decode import share
 from ocr.htr.constraints import spellings
 from ocr.schema import Flag, Record
 from ocr.templates import LedgerTemplate
@@ -78,8 +79,7 @@ def choose(first: tuple[str, float], second: tuple[str, float], first_as_second:
         options.append(alt[1] + other[1] + agree if alt is not None and surname(alt[0]) == surname(other[0])
                        else -math.inf)
     best = max(range(3), key=lambda i: options[i])
-    top = options[best]
-    return best, 1.0 / sum(math.exp(o - top) for o in options if o != -math.inf)
+    return best, share(options, best)
 
 
 def flag() -> Flag:

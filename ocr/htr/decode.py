@@ -329,15 +329,19 @@ def char_probs(logprobs: np.ndarray, labels: Sequence[int]) -> np.ndarray:
     return out
 
 
+def share(scores: Sequence[float], k: int = 0) -> float:
+    """Reading ``k``'s share of the probability of readings scored ``scores`` (log-probabilities,
+    taken as unnormalised; a reading scored -inf has none); equal shares when all are -inf."""
+    top = max(scores)
+    if top == NEG_INF:
+        return 1.0 / len(scores)
+    return math.exp(scores[k] - top) / sum(math.exp(s - top) for s in scores)
+
+
 def reading_share(hyps: Sequence[Hypothesis]) -> float:
     """The first reading's share of the probability of all ``hyps`` (their scores, log-probabilities
     with any language model's weight, taken as unnormalised); 1 for a single reading."""
-    if len(hyps) < 2:
-        return 1.0
-    top = max(h.score for h in hyps)
-    if top == NEG_INF:
-        return 1.0 / len(hyps)
-    return math.exp(hyps[0].score - top) / sum(math.exp(h.score - top) for h in hyps)
+    return share([h.score for h in hyps]) if len(hyps) > 1 else 1.0
 
 
 def decode_line(logprobs: np.ndarray, charset: Charset, *, beam_width: int = 1,
