@@ -38,6 +38,7 @@ from ocr.schema import Field, FieldStatus, Flag, Page, Record
 from ocr.templates import LedgerTemplate, RowsLayout, TemplateError, load_template
 
 MIN_PARENT_AGE = 12  # years between a parent's birth and the child's
+YEAR_SLACK = 1  # years a registration date may lie outside the book's year
 KEPT_CODES = ("overwritten", "struck_out")  # set by drafting; counted, never removed
 CHECK_CODES = (
     "duplicate_number", "out_of_sequence", "number_gap", "invalid_date", "date_order",
@@ -225,8 +226,9 @@ def _check_dates(rec: BookRecord, types: dict[str, str], year: int, book_type: s
     spans = _dates(rec, types, year, flag)
     fields = rec.fields()
     reg = spans.get("ngayDangKy")
-    if reg is not None and not (year - 1 <= reg[0].year and reg[1].year <= year + 1):
-        flag.add(fields["ngayDangKy"].flags, "date_order", f"registration date outside the book's year {year} +- 1")
+    if reg is not None and not (year - YEAR_SLACK <= reg[0].year and reg[1].year <= year + YEAR_SLACK):
+        flag.add(fields["ngayDangKy"].flags, "date_order",
+                 f"registration date outside the book's year {year} +- {YEAR_SLACK}")
     births = {split_key(k)[0]: (k, s) for k, s in spans.items() if split_key(k)[1] == "NgaySinh"}
     if reg is not None:
         for key, span in births.values():

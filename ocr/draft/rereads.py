@@ -6,7 +6,7 @@ and :func:`reread` uses it, in this order, each step with one more call to the r
 - a name written over several lines is ranked as one name (:mod:`ocr.draft.name_lines`);
 - a name whose gender the record writes in another field (``gender: nksGioiTinh``) is ranked by
   that gender's names (a name of a fixed gender, ``gender: Nữ``, is read that way the first time);
-- a date of the book's year (``book_year``) read outside the year +- :data:`YEAR_SLACK` takes the
+- a date of the book's year (``book_year``) read outside the year +- ``ocr.checks.YEAR_SLACK`` takes the
   best reading kept inside it, if any;
 - a name that usually carries another's surname (``surname_of``) is read together with it
   (:mod:`ocr.draft.surnames`).
@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ocr.checks import YEAR_SLACK
 from ocr.draft import name_lines, surnames
 from ocr.draft.readers import LineJob, LineReader, Reading
 from ocr.fields import normalize
@@ -33,7 +34,6 @@ from ocr.templates import LedgerTemplate
 Line = tuple[int, int, int]  # (record, field, line)
 Readings = dict[Line, Reading]
 Crops = dict[Line, np.ndarray]
-YEAR_SLACK = 1  # years a book's dates may lie outside its year (as ocr.checks allows)
 
 
 def reread(template: LedgerTemplate, year: int, reader: LineReader, records: list[Record], readings: Readings,
@@ -59,9 +59,9 @@ def _read_as(reader: LineReader, crops: Crops, readings: Readings,
         return
     again = reader.read([LineJob(crops[line], kind, fragment, frozenset([text]), whole=True)
                          for line, kind, fragment, text, _ in todo])
-    for (line, _, _, text, share), reading in zip(todo, again):
+    for (line, _, _, text, cap), reading in zip(todo, again):
         if reading.text == text:
-            readings[line] = replace(reading, confidence=min(reading.confidence or 0.0, share))
+            readings[line] = replace(reading, confidence=min(reading.confidence or 0.0, cap))
 
 
 def gender_of(template: LedgerTemplate, rec: Record, r: int, key: str, readings: Readings) -> str | None:
@@ -90,9 +90,9 @@ def names_over_lines(template: LedgerTemplate, reader: LineReader, records: list
             got = [readings.get(line) for line in live]
             if len(live) < 2 or any(x is None or not x.alternatives for x in got):
                 continue
-            pick, share = name_lines.best_joint([[(a.text, a.score) for a in x.alternatives] for x in got],
-                                                gender_of(template, rec, r, fld.key, readings))
-            todo += [(line, "name", True, x.alternatives[k].text, share) for line, x, k in zip(live, got, pick) if k]
+            pick, cap = name_lines.best_joint([[(a.text, a.score) for a in x.alternatives] for x in got],
+                                              gender_of(template, rec, r, fld.key, readings))
+            todo += [(line, "name", True, x.alternatives[k].text, cap) for line, x, k in zip(live, got, pick) if k]
     _read_as(reader, crops, readings, todo)
 
 
@@ -126,7 +126,7 @@ def _year(date_text: str, year: int) -> int | None:
 
 def book_year_dates(template: LedgerTemplate, year: int, reader: LineReader, records: list[Record],
                     readings: Readings, crops: Crops) -> None:
-    """A single-line date of the book's year read outside the year +- :data:`YEAR_SLACK` takes the
+    """A single-line date of the book's year read outside the year +- :data:`~ocr.checks.YEAR_SLACK` takes the
     best reading kept inside it ("21/02/06" in a 1995 book, where "21/01/95" was kept too)."""
     def inside(text: str) -> bool:
         y = _year(text, year)
