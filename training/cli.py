@@ -111,12 +111,14 @@ def evaluate_htr_command(checkpoint: Path, labels: Path | None, errors: Path | N
 @click.option("--lines", "count", type=int, default=500, show_default=True)
 @click.option("--seed", type=int, required=True, help="use a seed never used in training")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
-def synth_lines_command(config_path: Path, count: int, seed: int, out: Path) -> None:
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="override a config key, as in `hotich train htr` (e.g. data.synth.ballpoint_p=0.6)")
+def synth_lines_command(config_path: Path, count: int, seed: int, out: Path, overrides: tuple[str, ...]) -> None:
     """Write synthetic evaluation lines (as trained on, augmented) with OUT/labels.tsv."""
     from training.htr.config import load_config
     from training.htr.data import write_synth_lines
 
-    click.echo(f"wrote {write_synth_lines(load_config(config_path).data, count, seed, out)}")
+    click.echo(f"wrote {write_synth_lines(load_config(config_path, overrides).data, count, seed, out)}")
 
 
 @train.command("lm")

@@ -14,7 +14,7 @@ from training.synth.fonts import (FONT_DIR, REQUIRED_CHARS, VIETNAMESE_LETTERS, 
 from training.synth.handwriting import (InkLine, WriterStyle, _glyph, line_polygon, render_line,
                                         sample_writer, wrap_text)
 
-FONTS = handwriting_fonts()
+FONTS = handwriting_fonts(line_fonts=True)  # every font, the training lines' too
 SAMPLE = ("Nguyễn Thị Hương  12/3/1998  Xã Tân Phú, huyện Đồng Xoài, tỉnh Bình Phước  "
           "ngày mười hai tháng ba năm một nghìn chín trăm chín mươi tám")
 LETTERS = sorted(VIETNAMESE_LETTERS)

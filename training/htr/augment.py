@@ -92,8 +92,29 @@ def augment_line(img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) 
     return out
 
 
-def compose_on_paper(alpha: np.ndarray, rng: np.random.Generator, ruled_p: float) -> np.ndarray:
-    """Ink coverage (HxW float in [0, 1]) laid on paper: tone, mottle, faint ruling, noise."""
+def _box(page: np.ndarray, inner: tuple[int, int, int, int], rng: np.random.Generator) -> None:
+    """A form's printed box around the writing, in place: rules above and below (*inner* is the
+    writing's top, bottom, left, right), often a right edge with other paper beyond it, sometimes a
+    left edge; the writing may cross them, as in a filled form photographed line by line."""
+    h, w = page.shape
+    top, bottom, left, right = inner
+    dark, width = rng.uniform(0.25, 0.7), int(rng.integers(1, 4))
+    ys = (int(top * rng.uniform(0.0, 1.0)), min(h - width, int(bottom + (h - bottom) * rng.uniform(-0.4, 0.8))))
+    for y in ys:
+        page[y: y + width] -= dark
+    if rng.random() < 0.7:
+        x = min(w - width, int(right + (w - right) * rng.uniform(0.0, 0.8)))
+        page[:, x + width:] += rng.uniform(-0.2, 0.05)
+        page[:, x: x + width] -= dark
+    if rng.random() < 0.3:
+        x = int(left * rng.uniform(0.0, 0.8))
+        page[:, x: x + width] -= dark
+
+
+def compose_on_paper(alpha: np.ndarray, rng: np.random.Generator, ruled_p: float,
+                     box_p: float = 0.0) -> np.ndarray:
+    """Ink coverage (HxW float in [0, 1]) laid on paper: tone, mottle, faint ruling or a form's
+    box, noise."""
     h0, w0 = alpha.shape
     top, bottom = (int(rng.uniform(0.02, 0.3) * h0) for _ in range(2))
     left, right = (int(rng.uniform(0.0, 0.5) * h0) for _ in range(2))
@@ -106,6 +127,8 @@ def compose_on_paper(alpha: np.ndarray, rng: np.random.Generator, ruled_p: float
     if rng.random() < ruled_p:
         y = int(np.clip(top + h0 * rng.uniform(0.7, 1.05), 0, h - 1))
         page[y: y + int(rng.integers(1, 3))] -= rng.uniform(0.1, 0.4)
+    elif box_p and rng.random() < box_p:
+        _box(page, (top, top + h0, left, left + w0), rng)
     ink = rng.uniform(0.0, 0.45)
     img = page * (1.0 - alpha) + ink * alpha
     return np.clip(img * 255.0, 0, 255).astype(np.uint8)

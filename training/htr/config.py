@@ -90,7 +90,12 @@ class SynthConfig(_Strict):
     address_share: float = Field(0.5, ge=0.0, le=1.0)   # the rest: ledger field contents
     max_chars: int = 90
     ruled_p: float = 0.3
+    box_p: float = Field(0.0, ge=0.0, le=1.0)            # a form's box round the line (when not ruled)
     templates: list[str] = Field(default_factory=list)   # empty: every template
+    # the writers (training.synth.handwriting.Hands); all off: the page generator's writers
+    line_fonts: bool = False                             # also the fonts kept to training lines
+    ballpoint_p: float = Field(0.0, ge=0.0, le=1.0)      # share of monoline ballpoint writers
+    warp: float = Field(0.0, ge=0.0, le=0.3)             # largest glyph-shape warp, of the x-height
 
 
 class LineSetConfig(_Strict):

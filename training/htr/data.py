@@ -25,7 +25,7 @@ from training.htr.augment import augment_line, compose_on_paper
 from training.htr.config import DataConfig
 from training.htr.split import real_split
 from training.htr.texts import FieldTexts, address_text, clip_text
-from training.synth.handwriting import render_line, sample_writer
+from training.synth.handwriting import Hands, render_line, sample_writer
 
 STORE_HEIGHT = 64   # real lines are kept in memory at this height (augmented, then resized)
 
@@ -100,6 +100,7 @@ class SynthLines:
     def __init__(self, cfg: DataConfig, charset: Charset, rng: np.random.Generator) -> None:
         self.cfg, self.charset, self.rng = cfg, charset, rng
         self.fields = FieldTexts(rng, cfg.synth.templates or None)
+        self.hands = Hands(cfg.synth.line_fonts, cfg.synth.ballpoint_p, cfg.synth.warp)
         self.skipped: Counter[str] = Counter()
 
     def text(self) -> str:
@@ -117,13 +118,13 @@ class SynthLines:
         if not self.charset.covers(text):
             self.skipped["synth: text outside the charset"] += 1
             return None
-        style = sample_writer(self.rng)
+        style = sample_writer(self.rng, hands=self.hands)
         try:
             ink = render_line(text, style, self.rng)
         except ValueError:
             self.skipped["synth: font cannot draw the text"] += 1
             return None
-        img = compose_on_paper(ink.alpha, self.rng, self.cfg.synth.ruled_p)
+        img = compose_on_paper(ink.alpha, self.rng, self.cfg.synth.ruled_p, self.cfg.synth.box_p)
         return LineImage(img, ink.text, "synth")
 
 

@@ -59,6 +59,7 @@ class _Entry:
     slant: float = 0.0  # built-in slant (shear), judged by eye
     cursive: bool = False
     compose: str = ""
+    pages: bool = True  # False: training lines only (see handwriting_fonts)
 
 
 # Weights: how much each font looks like a 1995-2006 ledger hand (ballpoint/fountain pen,
@@ -75,6 +76,24 @@ _REGISTRY: tuple[_Entry, ...] = (
     _Entry("Indie Flower", "fontpkg:Indie Flower", 0.5,
            compose="ỒỐỔỖ"),  # tone mark fused into the circumflex, unreadable
     _Entry("Great Vibes", "fontpkg:Great Vibes", 0.2, 0.35, cursive=True),
+    # Added for the line generator's realism (models/htr.md, "Trained on synthetic lines only");
+    # kept off rendered pages until the layout model and the calibration have seen them.
+    _Entry("Playwrite VN", "PlaywriteVN-Regular.ttf", 1.0, 0.1, cursive=True,
+           pages=False),  # Vietnamese school cursive (Bộ GD&ĐT letterforms)
+    _Entry("Grape Nuts", "GrapeNuts-Regular.ttf", 0.8, 0.15, pages=False),
+    _Entry("Pangolin", "Pangolin-Regular.ttf", 0.7, pages=False),
+    _Entry("Charmonman", "Charmonman-Regular.ttf", 0.4, 0.15, cursive=True, pages=False),
+    _Entry("Sriracha", "Sriracha-Regular.ttf", 0.3, 0.1, pages=False),
+    _Entry("Square Peg", "SquarePeg-Regular.ttf", 1.0, 0.05, pages=False),
+    _Entry("Mynerve", "Mynerve-Regular.ttf", 0.8, pages=False),
+    _Entry("Moon Dance", "MoonDance-Regular.ttf", 0.6, 0.1, pages=False),
+    _Entry("Sedgwick Ave", "SedgwickAve-Regular.ttf", 0.6, pages=False),
+    _Entry("Grey Qo", "GreyQo-Regular.ttf", 0.5, 0.2, cursive=True, pages=False),
+    _Entry("Comforter", "Comforter-Regular.ttf", 0.5, 0.2, cursive=True, pages=False),
+    _Entry("Fuggles", "Fuggles-Regular.ttf", 0.3, 0.1, pages=False),
+    _Entry("Caramel", "Caramel-Regular.ttf", 0.3, 0.15, pages=False),
+    _Entry("Gwendolyn", "Gwendolyn-Regular.ttf", 0.3, 0.2, cursive=True, pages=False),
+    _Entry("Send Flowers", "SendFlowers-Regular.ttf", 0.2, 0.1, cursive=True, pages=False),
 )
 
 
@@ -163,16 +182,19 @@ def make_spec(name: str, path: Path, weight: float, *, slant: float = 0.0,
                     compose=compose_set)
 
 
-def handwriting_fonts() -> list[FontSpec]:
-    """Registered handwriting fonts that are installed and cover every Vietnamese letter."""
-    return list(_registered_fonts())
+def handwriting_fonts(*, line_fonts: bool = False) -> list[FontSpec]:
+    """Registered handwriting fonts that are installed and cover every Vietnamese letter: those
+    drawn on rendered pages, and with *line_fonts* also those kept to training lines."""
+    return list(_registered_fonts(line_fonts))
 
 
-@lru_cache(maxsize=1)
-def _registered_fonts() -> tuple[FontSpec, ...]:
+@lru_cache(maxsize=2)
+def _registered_fonts(line_fonts: bool) -> tuple[FontSpec, ...]:
     specs = []
     for entry in _REGISTRY:
         path = _resolve(entry.source)
+        if not (entry.pages or line_fonts):
+            continue
         if path is None or vietnamese_coverage(path):
             continue
         specs.append(make_spec(entry.name, path, entry.weight, slant=entry.slant,

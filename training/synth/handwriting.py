@@ -6,20 +6,25 @@ baseline and a max-composite; slant (a shear about the baseline), pen width (blu
 threshold, fractional), pressure, grain, blots and skips are then a few vectorised
 operations on the whole line. Text is NFC; characters the font cannot draw raise
 ``ValueError`` (never dropped).
+
+:class:`Hands` says which writers a generator draws. Rendered pages use the defaults (their
+layout model and calibration were fitted on them); training lines add the line-only fonts, a
+monoline ballpoint pen (the font's outline thinned to its skeleton and drawn again at one width)
+and a warp of each glyph's shape, so that no two "a" of one writer are the same.
 """
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fonts import FontSpec, font_cmap, handwriting_fonts, pil_font, split_tone
+from .fonts import TARGET_X_HEIGHT, FontSpec, font_cmap, handwriting_fonts, pil_font, split_tone
 
 MARGIN = 2               # zero border around the cropped line, px
 _SIZE_STEP = 1.0         # glyph cache buckets
@@ -48,6 +53,20 @@ class WriterStyle:
     ink: tuple[int, int, int]
     jitter: float            # per-glyph size/rotation/position jitter, 0..1
     pressure: float          # ink intensity variation, 0..1
+    pen: float = 0.0         # monoline ballpoint width in px; 0: the font's own strokes
+    warp: float = 0.0        # glyph-shape warp, as a fraction of the x-height
+
+
+@dataclass(frozen=True)
+class Hands:
+    """Which writers :func:`sample_writer` draws. The defaults are the page generator's."""
+
+    line_fonts: bool = False  # also the fonts kept to training lines
+    ballpoint_p: float = 0.0  # share of writers with a monoline ballpoint pen
+    warp: float = 0.0         # the largest glyph-shape warp (fraction of the x-height)
+
+
+PAGE_HANDS = Hands()
 
 
 @dataclass
@@ -67,9 +86,11 @@ class _Glyph:
     y0: int                  # top of mask relative to the baseline (negative: above)
 
 
-def sample_writer(rng: np.random.Generator, *, size_px: float | None = None) -> WriterStyle:
-    """A random writer: font by registry weight, mostly right-leaning, blue/black/violet ink."""
-    fonts = handwriting_fonts()
+def sample_writer(rng: np.random.Generator, *, size_px: float | None = None,
+                  hands: Hands = PAGE_HANDS) -> WriterStyle:
+    """A random writer: font by registry weight, mostly right-leaning, blue/black/violet ink.
+    The default *hands* draw exactly the numbers they always did (pages stay the same)."""
+    fonts = handwriting_fonts(line_fonts=hands.line_fonts)
     weights = np.array([f.weight for f in fonts], dtype=float)
     font = fonts[int(rng.choice(len(fonts), p=weights / weights.sum()))]
     size = float(size_px) if size_px is not None else float(rng.uniform(30.0, 52.0))
@@ -81,7 +102,7 @@ def sample_writer(rng: np.random.Generator, *, size_px: float | None = None) -> 
     base_ink = np.array(INKS[names[int(rng.choice(len(names), p=probs / probs.sum()))]][0])
     ink = np.clip(base_ink + rng.integers(-15, 16, 3), 0, 255)
     spacing = rng.uniform(-0.02, 0.02) if font.cursive else rng.uniform(-0.03, 0.06)
-    return WriterStyle(
+    style = WriterStyle(
         font=font,
         size_px=size,
         slant=float(np.clip(total_slant - 0.8 * font.native_slant, -0.15, 0.35)),
@@ -94,6 +115,14 @@ def sample_writer(rng: np.random.Generator, *, size_px: float | None = None) -> 
         jitter=float(rng.uniform(0.2, 1.0)),
         pressure=float(rng.uniform(0.1, 0.7)),
     )
+    if hands == PAGE_HANDS:
+        return style
+    u = rng.random(3)
+    style = replace(style, warp=float(hands.warp * u[2]))
+    if u[0] >= hands.ballpoint_p:
+        return style
+    # a ballpoint is 0.3-0.7 mm whatever the font: about 1/25 to 1/12 of the x-height
+    return replace(style, pen=float(size * TARGET_X_HEIGHT * (0.08 + 0.08 * u[1])), stroke=0.0)
 
 
 # ---------------------------------------------------------------- text
@@ -375,8 +404,8 @@ def render_line(text: str, style: WriterStyle, rng: np.random.Generator, *,
             break
         scale = max(0.5, scale * (max_width - 2 * MARGIN - 3) / (width - 2 * MARGIN - 2))
 
-    pen = max(1.0, style.font.stroke_ratio * px + style.stroke)
-    room = MARGIN + math.ceil(max(style.stroke, 0.0) + pen) + 2
+    pen = style.pen * scale if style.pen else max(1.0, style.font.stroke_ratio * px + style.stroke)
+    room = MARGIN + math.ceil(max(style.stroke, 0.0) + pen + style.warp * px) + 2
     n_pts = max(2, math.ceil((x1 - x0) / max(px, 8.0)) + 1)
     bx = np.linspace(x0, x1 - 1, n_pts)
     by = np.asarray(base(bx), float)
@@ -386,6 +415,10 @@ def render_line(text: str, style: WriterStyle, rng: np.random.Generator, *,
     for g, gx, gy in placed:
         sub = canvas[gy - top:gy - top + g.mask.shape[0], gx - left:gx - left + g.mask.shape[1]]
         np.maximum(sub, g.mask, out=sub)
+    if style.warp:
+        canvas = warp_glyphs(canvas, style.warp * style.font.x_height_ratio * px, px, rng)
+    if style.pen:
+        canvas = monoline(canvas, max(1.0, pen))
     _blot(canvas, placed, (-left, -top), pen, style, noise.effects)
 
     by, bx = by - top, bx - left
@@ -396,6 +429,57 @@ def render_line(text: str, style: WriterStyle, rng: np.random.Generator, *,
     _apply_pressure(alpha, style, px, noise, rng)
     _apply_skip(alpha, style, px, noise.effects[4:], by)
     return _crop(alpha, np.stack([bx, by], axis=1), label, style.font.x_height_ratio * px)
+
+
+def warp_glyphs(canvas: np.ndarray, amp: float, px: float, rng: np.random.Generator) -> np.ndarray:
+    """The uint8 coverage *canvas* displaced by a smooth random field of about *amp* px whose
+    features are about half a glyph wide (*px* is the font size): each letter's shape changes,
+    the line's layout does not."""
+    h, w = canvas.shape
+    cell = max(4.0, 0.3 * px)
+    gh, gw = math.ceil(h / cell) + 1, math.ceil(w / cell) + 1
+    dx, dy = (cv2.resize(rng.normal(0.0, amp, (gh, gw)).astype(np.float32), (w, h),
+                         interpolation=cv2.INTER_CUBIC) for _ in range(2))
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(canvas, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def thin(mask: np.ndarray) -> np.ndarray:
+    """Zhang-Suen thinning of a boolean *mask* to one-pixel-wide strokes (connectivity kept)."""
+    img = np.pad(mask.astype(np.uint8), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            p = img
+            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:],      # P2 P3 P4 P5
+                 p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]    # P6 P7 P8 P9
+            c = p[1:-1, 1:-1]
+            b = sum(x.astype(np.int8) for x in n)
+            a = sum(((n[i] == 0) & (n[(i + 1) % 8] == 1)).astype(np.int8) for i in range(8))
+            if step == 0:
+                side = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
+            else:
+                side = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
+            drop = (c == 1) & (b >= 2) & (b <= 6) & (a == 1) & side
+            if drop.any():
+                c[drop] = 0
+                changed = True
+        if not changed:
+            return img[1:-1, 1:-1].astype(bool)
+
+
+def monoline(canvas: np.ndarray, pen: float) -> np.ndarray:
+    """The uint8 coverage *canvas* drawn again as a ballpoint of *pen* px: its strokes thinned to
+    their skeleton, then every pixel within pen/2 of it inked, with a one-pixel anti-aliased edge."""
+    mask = canvas > 64
+    skeleton = thin(mask)
+    # Zhang-Suen erases a 2x2 blob whole: a dot (the "ị" of a thin font) keeps its strongest pixel
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    for lost in np.setdiff1d(np.arange(1, count), labels[skeleton]):
+        where = np.flatnonzero(labels.ravel() == lost)
+        skeleton.flat[where[np.argmax(canvas.flat[where])]] = True
+    dist = cv2.distanceTransform((~skeleton).astype(np.uint8), cv2.DIST_L2, 3)
+    return (np.clip(pen / 2 + 0.5 - dist, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def _crop(alpha: np.ndarray, baseline: np.ndarray, text: str, x_height: float) -> InkLine:
