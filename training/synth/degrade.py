@@ -145,7 +145,7 @@ def _sample_warp(rng: np.random.Generator, size: tuple[int, int], hard: set[str]
 
 # -------------------------------------------------------------------------------- page ageing
 
-def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cell: float,
+def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cell: float,
                   octaves: int = 1) -> np.ndarray:
     """Smooth noise of the given (h, w) with features of about ``cell`` px, std about 1."""
     h, w = shape
@@ -163,7 +163,7 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cell: float,
 def _low_field(rng: np.random.Generator, shape: tuple[int, int], cell: float,
                octaves: int = 1) -> np.ndarray:
     """A smooth field for an (h, w) image, computed at 1/_LOW resolution (see ``_up``)."""
-    return _smooth_field(rng, _low_shape(shape), cell / _LOW, octaves)
+    return smooth_field(rng, _low_shape(shape), cell / _LOW, octaves)
 
 
 def _low_shape(shape: tuple[int, int]) -> tuple[int, int]:
@@ -311,7 +311,7 @@ def _water_stain(layer: np.ndarray, rng: np.random.Generator, unit: float,
 
     def density(dx, dy):
         rad = _wobbly_radius(rng, dx, dy, r, 0.3)
-        tex = _smooth_field(rng, rad.shape, r / 4)
+        tex = smooth_field(rng, rad.shape, r / 4)
         phi = 1 - rad + 0.06 * tex
         tide = np.exp(-(phi / 0.02) ** 2)
         inside = 1 / (1 + np.exp(np.clip(-phi * 50, -50, 50)))
@@ -491,7 +491,7 @@ def _background(rng: np.random.Generator, alpha: np.ndarray, unit: float,
     if kind == 0:  # wood: fine grain stretched along one axis
         stretch = 30
         small = (h, max(2, w // stretch)) if rng.random() < 0.5 else (max(2, h // stretch), w)
-        lum = cv2.resize(_smooth_field(rng, small, 4 * unit), (w, h))
+        lum = cv2.resize(smooth_field(rng, small, 4 * unit), (w, h))
         lum += np.float32(0.5) * _up(_low_field(rng, (h, w), 150 * unit), (h, w))
         lum *= np.float32(0.1)
     else:  # cloth, paint or stone: soft mottling

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .degrade import smooth_field
 from .fonts import TARGET_X_HEIGHT, FontSpec, font_cmap, handwriting_fonts, pil_font, split_tone
 
 MARGIN = 2               # zero border around the cropped line, px
@@ -436,10 +437,7 @@ def warp_glyphs(canvas: np.ndarray, amp: float, px: float, rng: np.random.Genera
     features are about half a glyph wide (*px* is the font size): each letter's shape changes,
     the line's layout does not."""
     h, w = canvas.shape
-    cell = max(4.0, 0.3 * px)
-    gh, gw = math.ceil(h / cell) + 1, math.ceil(w / cell) + 1
-    dx, dy = (cv2.resize(rng.normal(0.0, amp, (gh, gw)).astype(np.float32), (w, h),
-                         interpolation=cv2.INTER_CUBIC) for _ in range(2))
+    dx, dy = (np.float32(amp) * smooth_field(rng, (h, w), max(4.0, 0.3 * px)) for _ in range(2))
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(canvas, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
