@@ -146,7 +146,7 @@ def _sample_warp(rng: np.random.Generator, size: tuple[int, int], hard: set[str]
 # -------------------------------------------------------------------------------- page ageing
 
 def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cell: float,
-                  octaves: int = 1) -> np.ndarray:
+                 octaves: int = 1) -> np.ndarray:
     """Smooth noise of the given (h, w) with features of about ``cell`` px, std about 1."""
     h, w = shape
     total = np.zeros((h, w), np.float32)

@@ -192,9 +192,9 @@ def handwriting_fonts(*, line_fonts: bool = False) -> list[FontSpec]:
 def _registered_fonts(line_fonts: bool) -> tuple[FontSpec, ...]:
     specs = []
     for entry in _REGISTRY:
-        path = _resolve(entry.source)
         if not (entry.pages or line_fonts):
             continue
+        path = _resolve(entry.source)
         if path is None or vietnamese_coverage(path):
             continue
         specs.append(make_spec(entry.name, path, entry.weight, slant=entry.slant,
